@@ -1,0 +1,199 @@
+//! The annotation table layout shared by `macsql annotate`, `macsql import` and `macsql demo`:
+//! the MAAD-Face attribute names, column naming, age groups, reliability bands, Parquet metadata
+//! keys, and an atomic Parquet writer.
+//!
+//! Layout of an annotation table (one row per image):
+//! `path` (Utf8), `dataset` (Utf8), `kind` (Utf8: `real` / `synthetic`), `identity` (Utf8,
+//! nullable), then for each attribute `Name` (Int8 label: 1 positive, -1 negative, 0 undefined)
+//! and, where a probability exists, `Name_p` (Float32 in [0, 1]); numeric estimates such as
+//! `age` (Float32); source-specific extra columns after that.
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+
+use crate::error::{Error, Result};
+use crate::output::export::temp_path_for;
+
+/// The 47 MAAD-Face attributes, in the dataset's order.
+pub const MAAD_ATTRIBUTES: [&str; 47] = [
+    "Male",
+    "Young",
+    "Middle_Aged",
+    "Senior",
+    "Asian",
+    "White",
+    "Black",
+    "Rosy_Cheeks",
+    "Shiny_Skin",
+    "Bald",
+    "Wavy_Hair",
+    "Receding_Hairline",
+    "Bangs",
+    "Sideburns",
+    "Black_Hair",
+    "Blond_Hair",
+    "Brown_Hair",
+    "Gray_Hair",
+    "No_Beard",
+    "Mustache",
+    "5_o_Clock_Shadow",
+    "Goatee",
+    "Oval_Face",
+    "Square_Face",
+    "Round_Face",
+    "Double_Chin",
+    "High_Cheekbones",
+    "Chubby",
+    "Obstructed_Forehead",
+    "Fully_Visible_Forehead",
+    "Brown_Eyes",
+    "Bags_Under_Eyes",
+    "Bushy_Eyebrows",
+    "Arched_Eyebrows",
+    "Mouth_Closed",
+    "Smiling",
+    "Big_Lips",
+    "Big_Nose",
+    "Pointy_Nose",
+    "Heavy_Makeup",
+    "Wearing_Hat",
+    "Wearing_Earrings",
+    "Wearing_Necktie",
+    "Wearing_Lipstick",
+    "No_Eyewear",
+    "Eyeglasses",
+    "Attractive",
+];
+
+/// Suffix of the Float32 probability column that goes with a label column (`Male` -> `Male_p`).
+pub const PROBABILITY_SUFFIX: &str = "_p";
+
+/// The probability column name of attribute `name`.
+pub fn probability_column(name: &str) -> String {
+    format!("{name}{PROBABILITY_SUFFIX}")
+}
+
+/// Age groups used everywhere (MAC bundle, Face API and FairFace imports): Young is under
+/// 30 years, Middle_Aged 30 to 59, Senior 60 and over. The boundaries fall on FairFace's age
+/// bins (20-29 | 30-39 ... 50-59 | 60-69), so every source maps onto them without splitting a bin.
+pub const AGE_GROUPS: [(&str, f32, f32); 3] = [
+    ("Young", 0.0, 30.0),
+    ("Middle_Aged", 30.0, 60.0),
+    ("Senior", 60.0, f32::INFINITY),
+];
+
+/// The reliability band that turns a probability into a label.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Band {
+    /// At or below this probability the label is -1.
+    pub lo: f32,
+    /// At or above this probability the label is 1.
+    pub hi: f32,
+}
+
+impl Default for Band {
+    /// The default band: -1 at or below 0.3, 1 at or above 0.7, undefined (0) between.
+    fn default() -> Self {
+        Band { lo: 0.3, hi: 0.7 }
+    }
+}
+
+impl Band {
+    /// The label of probability `p`: 1 at or above `hi`, -1 at or below `lo`, 0 between.
+    pub fn label(&self, p: f32) -> i8 {
+        if p >= self.hi {
+            1
+        } else if p <= self.lo {
+            -1
+        } else {
+            0
+        }
+    }
+}
+
+/// Parquet key-value metadata keys written by annotate / import / demo.
+pub mod meta {
+    /// macsql version that wrote the file.
+    pub const VERSION: &str = "macsql.version";
+    /// What produced the labels: `mac:<bundle>`, `import:<format>`, `simulated`.
+    pub const SOURCE: &str = "macsql.source";
+    /// Time of writing (RFC 3339, UTC).
+    pub const CREATED: &str = "macsql.created";
+    /// The command line that wrote the file.
+    pub const COMMAND: &str = "macsql.command";
+    /// JSON object: attribute -> {"lo":..,"hi":..}.
+    pub const BANDS: &str = "macsql.bands";
+    /// Free-text note (e.g. "SIMULATED data").
+    pub const NOTE: &str = "macsql.note";
+}
+
+/// Writes `batches` to a Parquet file at `path` atomically: the data goes to a temporary
+/// sibling first and is renamed only when complete, so a failure never leaves a partial file.
+/// The schema's metadata is also written as the file's key-value metadata, where tools such as
+/// DuckDB's `parquet_kv_metadata` and pyarrow find it.
+pub fn write_parquet_atomic(
+    path: &Path,
+    schema: SchemaRef,
+    batches: impl IntoIterator<Item = Result<RecordBatch>>,
+) -> Result<u64> {
+    let tmp = temp_path_for(path);
+    let result = (|| {
+        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let kv: Vec<KeyValue> = schema
+            .metadata()
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+            .collect();
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_key_value_metadata(Some(kv))
+            .build();
+        let mut writer = ArrowWriter::try_new(file, schema, Some(props))?;
+        let mut rows = 0u64;
+        for batch in batches {
+            let batch = batch?;
+            rows += batch.num_rows() as u64;
+            writer.write(&batch)?;
+        }
+        writer.close()?;
+        Ok(rows)
+    })();
+    match result {
+        Ok(rows) => {
+            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+            Ok(rows)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_label_probabilities() {
+        let b = Band { lo: 0.3, hi: 0.7 };
+        assert_eq!(b.label(0.7), 1);
+        assert_eq!(b.label(0.3), -1);
+        assert_eq!(b.label(0.5), 0);
+    }
+
+    #[test]
+    fn attribute_names_are_unique() {
+        let mut names = MAAD_ATTRIBUTES.to_vec();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 47);
+    }
+}

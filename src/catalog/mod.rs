@@ -1,0 +1,264 @@
+//! Registering files and folders as tables: Parquet (files and hive-partitioned folders), CSV,
+//! Arrow IPC and newline-delimited JSON.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::datasource::file_format::options::{
+    ArrowReadOptions, CsvReadOptions, JsonReadOptions, ParquetReadOptions,
+};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::prelude::SessionContext;
+
+use crate::error::{Error, Result};
+
+/// The file extensions macsql registers as tables.
+pub const READABLE_EXTENSIONS: &str = "parquet, csv, tsv, arrow, feather, ipc, ndjson, jsonl, json";
+
+/// The file formats a table can be read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// Arrow IPC file (.arrow, .feather, .ipc).
+    Arrow,
+    /// Newline-delimited JSON.
+    NdJson,
+}
+
+impl SourceFormat {
+    /// The format of a file, from its extension (case-insensitive).
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        Ok(match ext.as_str() {
+            "parquet" | "pq" => SourceFormat::Parquet,
+            "csv" => SourceFormat::Csv,
+            "tsv" => SourceFormat::Tsv,
+            "arrow" | "feather" | "ipc" => SourceFormat::Arrow,
+            "ndjson" | "jsonl" | "json" => SourceFormat::NdJson,
+            _ => {
+                return Err(Error::UnsupportedFormat {
+                    path: path.to_path_buf(),
+                    ext,
+                    expected: READABLE_EXTENSIONS,
+                });
+            }
+        })
+    }
+}
+
+/// A table name derived from a path: the file stem (or folder name) with every character
+/// outside `[A-Za-z0-9_]` replaced by `_` (and a leading `_` when it would start with a digit).
+pub fn table_name_for(path: &Path) -> String {
+    let stem = if path.is_dir() {
+        path.file_name()
+    } else {
+        path.file_stem()
+    };
+    let stem = stem.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| {
+        // `.` or `..`: use the canonical folder name.
+        std::fs::canonicalize(path)
+            .ok()
+            .and_then(|p| p.file_name().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "t".to_string())
+    });
+    sanitize_name(&stem)
+}
+
+/// Replaces every character outside `[A-Za-z0-9_]` by `_`; prefixes `_` to a leading digit.
+pub fn sanitize_name(raw: &str) -> String {
+    let mut name: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    name
+}
+
+/// Splits a `--data` argument into an optional explicit name and a path (`NAME=PATH` or `PATH`).
+///
+/// The part before `=` counts as a name only when it is a valid identifier, so paths that
+/// contain `=` (hive partitions such as `dataset=ffhq`) are still read as paths.
+pub fn parse_data_spec(spec: &str) -> (Option<String>, PathBuf) {
+    if let Some((name, path)) = spec.split_once('=') {
+        let valid = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        if valid && !Path::new(spec).exists() {
+            return (Some(name.to_string()), PathBuf::from(path));
+        }
+    }
+    (None, PathBuf::from(spec))
+}
+
+/// Registers the file or folder at `path` as table `name` in `ctx`.
+pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound(path.to_path_buf())
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    let path_str = path
+        .to_str()
+        .ok_or_else(|| Error::InvalidArgument(format!("{}: path is not valid UTF-8", path.display())))?;
+    let with_context = |e: datafusion::error::DataFusionError| {
+        Error::InvalidArgument(format!("cannot read {}: {}", path.display(), e))
+    };
+    if meta.is_dir() {
+        return register_folder(ctx, name, path).await;
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| format!(".{e}"))
+        .unwrap_or_default();
+    match SourceFormat::from_path(path)? {
+        SourceFormat::Parquet => ctx
+            .register_parquet(name, path_str, ParquetReadOptions::default().file_extension(&ext))
+            .await
+            .map_err(with_context)?,
+        fmt @ (SourceFormat::Csv | SourceFormat::Tsv) => {
+            let delimiter = if fmt == SourceFormat::Tsv { b'\t' } else { b',' };
+            let options = CsvReadOptions::new()
+                .has_header(true)
+                .delimiter(delimiter)
+                .file_extension(&ext);
+            ctx.register_csv(name, path_str, options)
+                .await
+                .map_err(with_context)?
+        }
+        SourceFormat::Arrow => {
+            let options = ArrowReadOptions {
+                file_extension: &ext,
+                ..Default::default()
+            };
+            ctx.register_arrow(name, path_str, options)
+                .await
+                .map_err(with_context)?
+        }
+        SourceFormat::NdJson => {
+            // `.json` files may hold one JSON array (as `--format json` writes) or NDJSON.
+            let options = JsonReadOptions::default()
+                .file_extension(&ext)
+                .newline_delimited(!starts_with_bracket(path));
+            ctx.register_json(name, path_str, options)
+                .await
+                .map_err(with_context)?
+        }
+    }
+    Ok(())
+}
+
+/// Registers a folder of Parquet files (hive-partitioned or not) as one table.
+async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
+    if !contains_parquet(path) {
+        return Err(Error::InvalidArgument(format!(
+            "{}: folder holds no .parquet files (a folder is read as one Parquet table)",
+            path.display()
+        )));
+    }
+    let mut url = path.to_string_lossy().into_owned();
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    let table_url = ListingTableUrl::parse(&url)?;
+    let state = ctx.state();
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new(table_url)
+        .with_listing_options(options)
+        .infer_partitions_from_path(&state)
+        .await?
+        .infer_schema(&state)
+        .await?;
+    let table = ListingTable::try_new(config)?;
+    ctx.register_table(name, Arc::new(table))?;
+    Ok(())
+}
+
+/// True when the first non-blank byte of the file is `[` (a JSON array rather than NDJSON).
+fn starts_with_bracket(path: &Path) -> bool {
+    use std::io::Read;
+    let mut buf = [0u8; 256];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = f.read(&mut buf).unwrap_or(0);
+    buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
+fn contains_parquet(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let p = e.path();
+        if p.is_dir() {
+            contains_parquet(&p)
+        } else {
+            p.extension().is_some_and(|x| x.eq_ignore_ascii_case("parquet"))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_sanitized() {
+        assert_eq!(sanitize_name("ffhq-faceapi.v2"), "ffhq_faceapi_v2");
+        assert_eq!(sanitize_name("2024 data"), "_2024_data");
+        assert_eq!(
+            table_name_for(Path::new("/x/styleflow_stylegan2_faceapi.csv")),
+            "styleflow_stylegan2_faceapi"
+        );
+    }
+
+    #[test]
+    fn data_specs_split_on_valid_names_only() {
+        assert_eq!(
+            parse_data_spec("real=a/b.parquet"),
+            (Some("real".into()), PathBuf::from("a/b.parquet"))
+        );
+        assert_eq!(
+            parse_data_spec("out/dataset=ffhq"),
+            (None, PathBuf::from("out/dataset=ffhq"))
+        );
+        assert_eq!(parse_data_spec("a.csv"), (None, PathBuf::from("a.csv")));
+    }
+
+    #[test]
+    fn formats_follow_extensions() {
+        assert_eq!(
+            SourceFormat::from_path(Path::new("a.JSONL")).unwrap(),
+            SourceFormat::NdJson
+        );
+        assert_eq!(
+            SourceFormat::from_path(Path::new("a.feather")).unwrap(),
+            SourceFormat::Arrow
+        );
+        let err = SourceFormat::from_path(Path::new("a.xlsx"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a.xlsx") && err.contains("xlsx"), "{err}");
+    }
+}

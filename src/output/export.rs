@@ -1,0 +1,148 @@
+//! Streaming export of a query result to a file; the writer is chosen by the file extension.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use arrow::datatypes::SchemaRef;
+use datafusion::execution::SendableRecordBatchStream;
+use futures::StreamExt;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::error::{Error, Result};
+use crate::output::format::{PrintFormat, StreamPrinter};
+
+/// The extensions `export` writes.
+pub const WRITABLE_EXTENSIONS: &str = "csv, tsv, parquet, json, ndjson, jsonl, arrow";
+
+/// The file formats a result can be exported to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// CSV with a header row (nested values as text).
+    Csv,
+    /// TSV with a header row.
+    Tsv,
+    /// Parquet (zstd).
+    Parquet,
+    /// One JSON array.
+    Json,
+    /// Newline-delimited JSON.
+    NdJson,
+    /// Arrow IPC file.
+    Arrow,
+}
+
+impl ExportFormat {
+    /// The export format for `path`, from its extension.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        Ok(match ext.as_str() {
+            "csv" => ExportFormat::Csv,
+            "tsv" => ExportFormat::Tsv,
+            "parquet" | "pq" => ExportFormat::Parquet,
+            "json" => ExportFormat::Json,
+            "ndjson" | "jsonl" => ExportFormat::NdJson,
+            "arrow" | "feather" | "ipc" => ExportFormat::Arrow,
+            _ => {
+                return Err(Error::UnsupportedFormat {
+                    path: path.to_path_buf(),
+                    ext,
+                    expected: WRITABLE_EXTENSIONS,
+                });
+            }
+        })
+    }
+}
+
+/// A temporary sibling of `path` that is renamed onto it when the write completes.
+pub fn temp_path_for(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Writes every batch of `stream` to `path` (format from the extension) and returns the row
+/// count. The file is written under a temporary name and renamed when complete, so a failed or
+/// interrupted export never leaves a half-written file under the final name.
+pub async fn write_stream(mut stream: SendableRecordBatchStream, path: &Path) -> Result<u64> {
+    let format = ExportFormat::from_path(path)?;
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        return Err(Error::NotFound(parent.to_path_buf()));
+    }
+    let tmp = temp_path_for(path);
+    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let schema = stream.schema();
+    let result: Result<u64> = async {
+        let mut sink = Sink::new(format, BufWriter::new(file), &schema)?;
+        let mut rows = 0u64;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            rows += batch.num_rows() as u64;
+            sink.write(&batch)?;
+        }
+        sink.finish(&schema)?;
+        Ok(rows)
+    }
+    .await;
+    match result {
+        Ok(rows) => {
+            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+            Ok(rows)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+enum Sink {
+    Text(StreamPrinter<BufWriter<File>>),
+    Parquet(ArrowWriter<BufWriter<File>>),
+    Arrow(arrow::ipc::writer::FileWriter<BufWriter<File>>),
+}
+
+impl Sink {
+    fn new(format: ExportFormat, out: BufWriter<File>, schema: &SchemaRef) -> Result<Self> {
+        Ok(match format {
+            ExportFormat::Csv => Sink::Text(StreamPrinter::new(PrintFormat::Csv, out)),
+            ExportFormat::Tsv => Sink::Text(StreamPrinter::new(PrintFormat::Tsv, out)),
+            ExportFormat::Json => Sink::Text(StreamPrinter::new(PrintFormat::Json, out)),
+            ExportFormat::NdJson => Sink::Text(StreamPrinter::new(PrintFormat::Ndjson, out)),
+            ExportFormat::Parquet => {
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .build();
+                Sink::Parquet(ArrowWriter::try_new(out, schema.clone(), Some(props))?)
+            }
+            ExportFormat::Arrow => Sink::Arrow(arrow::ipc::writer::FileWriter::try_new(out, schema)?),
+        })
+    }
+
+    fn write(&mut self, batch: &arrow::array::RecordBatch) -> Result<()> {
+        match self {
+            Sink::Text(p) => p.batch(batch),
+            Sink::Parquet(w) => Ok(w.write(batch)?),
+            Sink::Arrow(w) => Ok(w.write(batch)?),
+        }
+    }
+
+    fn finish(self, schema: &SchemaRef) -> Result<()> {
+        match self {
+            Sink::Text(p) => p.finish(schema).map(|_| ()),
+            Sink::Parquet(w) => w.close().map(|_| ()).map_err(Error::from),
+            Sink::Arrow(mut w) => Ok(w.finish()?),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Output: result formats for the terminal and scripts, and streaming export to files.
+
+pub mod export;
+pub mod format;
+pub mod table;
+pub mod text;
+
+pub use format::PrintFormat;

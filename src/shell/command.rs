@@ -1,0 +1,259 @@
+//! Dot commands of the shell (`.help`, `.tables`, `.schema`, ...): parsing, help and execution.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::output::PrintFormat;
+use crate::shell::session::{Flow, Session};
+
+/// Every dot command: (name, usage, what it does). Drives `.help` and completion.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    (".help", ".help", "show this list"),
+    (".tables", ".tables", "list tables and views"),
+    (
+        ".schema",
+        ".schema [TABLE]",
+        "show the columns of one table, or of all tables",
+    ),
+    (
+        ".open",
+        ".open PATH [AS NAME]",
+        "register a file or folder as a table",
+    ),
+    (
+        ".mode",
+        ".mode table|csv|tsv|json|ndjson|markdown",
+        "set the output format",
+    ),
+    (
+        ".maxrows",
+        ".maxrows N",
+        "show at most N rows of a result (0 = all)",
+    ),
+    (".timer", ".timer on|off", "print how long each statement took"),
+    (".read", ".read FILE.sql", "run the statements of a file"),
+    (
+        ".export",
+        ".export PATH",
+        "write the last result to PATH (csv, tsv, parquet, json, ndjson, arrow)",
+    ),
+    (".functions", ".functions", "list macsql's own SQL functions"),
+    (".quit", ".quit", "leave the shell (also .exit or Ctrl-D)"),
+];
+
+/// A parsed dot command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DotCommand {
+    /// `.help`
+    Help,
+    /// `.tables`
+    Tables,
+    /// `.schema [TABLE]`
+    Schema(Option<String>),
+    /// `.open PATH [AS NAME]`
+    Open(PathBuf, Option<String>),
+    /// `.mode FORMAT`
+    Mode(PrintFormat),
+    /// `.maxrows N`
+    MaxRows(usize),
+    /// `.timer on|off`
+    Timer(bool),
+    /// `.read FILE`
+    Read(PathBuf),
+    /// `.export PATH`
+    Export(PathBuf),
+    /// `.functions`
+    Functions,
+    /// `.quit` / `.exit`
+    Quit,
+}
+
+fn usage(name: &str) -> Error {
+    let usage = COMMANDS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, u, _)| *u)
+        .unwrap_or(".help");
+    Error::InvalidArgument(format!("usage: {usage}"))
+}
+
+/// Splits a dot command's arguments, honouring single and double quotes.
+fn split_args(s: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut has = false;
+    for c in s.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => cur.push(c),
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                has = true;
+            }
+            None if c.is_whitespace() => {
+                if has {
+                    args.push(std::mem::take(&mut cur));
+                    has = false;
+                }
+            }
+            None => {
+                cur.push(c);
+                has = true;
+            }
+        }
+    }
+    if has {
+        args.push(cur);
+    }
+    args
+}
+
+impl FromStr for DotCommand {
+    type Err = Error;
+    fn from_str(line: &str) -> Result<Self> {
+        let line = line.trim().trim_end_matches(';').trim();
+        let (name, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let args = split_args(rest);
+        let n = args.len();
+        Ok(match name {
+            ".help" | ".h" | ".?" => DotCommand::Help,
+            ".tables" if n == 0 => DotCommand::Tables,
+            ".schema" if n <= 1 => DotCommand::Schema(args.into_iter().next()),
+            ".open" if n == 1 => DotCommand::Open(PathBuf::from(&args[0]), None),
+            ".open" if n == 3 && args[1].eq_ignore_ascii_case("as") => {
+                DotCommand::Open(PathBuf::from(&args[0]), Some(args[2].clone()))
+            }
+            ".mode" if n == 1 => DotCommand::Mode(args[0].parse().map_err(|e: Error| {
+                Error::InvalidArgument(format!("{e}\nusage: .mode table|csv|tsv|json|ndjson|markdown"))
+            })?),
+            ".maxrows" if n == 1 => DotCommand::MaxRows(args[0].parse().map_err(|_| usage(".maxrows"))?),
+            ".timer" if n == 1 => match args[0].as_str() {
+                "on" => DotCommand::Timer(true),
+                "off" => DotCommand::Timer(false),
+                _ => return Err(usage(".timer")),
+            },
+            ".read" if n == 1 => DotCommand::Read(PathBuf::from(&args[0])),
+            ".export" if n == 1 => DotCommand::Export(PathBuf::from(&args[0])),
+            ".functions" if n == 0 => DotCommand::Functions,
+            ".quit" | ".exit" | ".q" => DotCommand::Quit,
+            known if COMMANDS.iter().any(|(c, _, _)| *c == known) => return Err(usage(known)),
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "unknown command '{other}': .help lists the commands"
+                )));
+            }
+        })
+    }
+}
+
+/// The text of `.help`.
+pub fn help_text() -> String {
+    let width = COMMANDS.iter().map(|(_, u, _)| u.len()).max().unwrap_or(0);
+    let mut s = String::new();
+    for (_, usage, what) in COMMANDS {
+        s.push_str(&format!("{usage:width$}  {what}\n"));
+    }
+    s.push_str(
+        "\nSQL statements end with ';' and may span lines. Ctrl-C cancels a running query, Ctrl-D exits.\n",
+    );
+    s
+}
+
+impl DotCommand {
+    /// Runs the command in `session`, printing to `out`.
+    pub async fn execute(self, session: &mut Session, out: &mut dyn Write) -> Result<Flow> {
+        let w =
+            |out: &mut dyn Write, s: &str| out.write_all(s.as_bytes()).map_err(|e| Error::io("<stdout>", e));
+        match self {
+            DotCommand::Help => w(out, &help_text())?,
+            DotCommand::Quit => return Ok(Flow::Quit),
+            DotCommand::Tables => {
+                let sql = "SELECT table_name AS name, table_type AS type FROM information_schema.tables \
+                           WHERE table_schema = 'public' ORDER BY table_name";
+                session.run_sql(sql, out, None).await?;
+            }
+            DotCommand::Schema(table) => {
+                let sql = match table {
+                    Some(t) => {
+                        if session.engine.table_names().iter().all(|n| *n != t) {
+                            return Err(Error::InvalidArgument(format!(
+                                "no table named '{t}' (.tables lists them)"
+                            )));
+                        }
+                        format!(
+                            "SELECT column_name AS column, data_type AS type, is_nullable AS nullable \
+                             FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '{}' \
+                             ORDER BY ordinal_position",
+                            t.replace('\'', "''")
+                        )
+                    }
+                    None => "SELECT table_name AS table, column_name AS column, data_type AS type \
+                             FROM information_schema.columns WHERE table_schema = 'public' \
+                             ORDER BY table_name, ordinal_position"
+                        .to_string(),
+                };
+                session.run_sql(&sql, out, None).await?;
+            }
+            DotCommand::Open(path, name) => {
+                let name = session.engine.register_path(&path, name.as_deref()).await?;
+                w(out, &format!("registered {} as table {name}\n", path.display()))?;
+            }
+            DotCommand::Mode(format) => session.options.format = format,
+            DotCommand::MaxRows(n) => session.options.maxrows = n,
+            DotCommand::Timer(on) => session.options.timer = on,
+            DotCommand::Read(path) => session.run_file(&path, out, None).await?,
+            DotCommand::Export(path) => {
+                let start = Instant::now();
+                let rows = session.export_last(&path).await?;
+                w(
+                    out,
+                    &format!(
+                        "wrote {rows} rows to {} in {:.3}s\n",
+                        path.display(),
+                        start.elapsed().as_secs_f64()
+                    ),
+                )?;
+            }
+            DotCommand::Functions => {
+                let names = crate::functions::names();
+                w(out, &format!("{}\n", names.join("\n")))?;
+            }
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_and_quoted_paths() {
+        assert_eq!(
+            ".open 'my data.csv' AS t".parse::<DotCommand>().unwrap(),
+            DotCommand::Open(PathBuf::from("my data.csv"), Some("t".into()))
+        );
+        assert_eq!(
+            ".maxrows 5;".parse::<DotCommand>().unwrap(),
+            DotCommand::MaxRows(5)
+        );
+        assert_eq!(
+            ".mode CSV".parse::<DotCommand>().unwrap(),
+            DotCommand::Mode(PrintFormat::Csv)
+        );
+    }
+
+    #[test]
+    fn wrong_commands_show_usage() {
+        let e = ".maxrows many".parse::<DotCommand>().unwrap_err().to_string();
+        assert_eq!(e, "usage: .maxrows N");
+        let e = ".timer".parse::<DotCommand>().unwrap_err().to_string();
+        assert_eq!(e, "usage: .timer on|off");
+        let e = ".frobnicate".parse::<DotCommand>().unwrap_err().to_string();
+        assert!(e.contains("unknown command '.frobnicate'"), "{e}");
+    }
+}

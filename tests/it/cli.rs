@@ -1,0 +1,241 @@
+//! The command line as scripts use it: -c / -f order, formats, export, errors, stdin.
+
+use predicates::prelude::*;
+
+use crate::common::{macsql, shared_data, write};
+
+#[test]
+fn counts_styleflow_rows_as_plain_csv() {
+    let csv = shared_data("annotations/styleflow_stylegan2_faceapi.csv");
+    macsql()
+        .arg("--data")
+        .arg(&csv)
+        .args([
+            "-c",
+            "SELECT count(*) AS n FROM styleflow_stylegan2_faceapi",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout("n\n1000\n");
+}
+
+#[test]
+fn mixed_case_columns_need_no_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "faces.csv",
+        "Male,Wearing_Hat,5_o_Clock_Shadow\n1,-1,0\n-1,1,1\n1,1,-1\n",
+    );
+    macsql()
+        .arg("--data")
+        .arg(format!("real={}", f.display()))
+        .args([
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT sum(Male) AS m, count(*) FILTER (WHERE Wearing_Hat = 1) AS hats, max(\"5_o_Clock_Shadow\") AS s FROM real",
+        ])
+        .assert()
+        .success()
+        .stdout("m,hats,s\n1,2,1\n");
+}
+
+#[test]
+fn commands_and_files_run_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "two.sql",
+        "-- a saved query\nSELECT 2 AS x;\nSELECT 3 AS x;\n",
+    );
+    macsql()
+        .args(["-q", "--format", "csv", "-c", "SELECT 1 AS x", "-f"])
+        .arg(&f)
+        .args(["-c", "SELECT 4 AS x"])
+        .assert()
+        .success()
+        .stdout("x\n1\nx\n2\nx\n3\nx\n4\n");
+}
+
+#[test]
+fn a_failing_statement_exits_non_zero_with_the_error_on_stderr() {
+    macsql()
+        .args(["-q", "-c", "SELECT nope FROM nowhere"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("nowhere"));
+}
+
+#[test]
+fn missing_data_file_is_named() {
+    macsql()
+        .args(["--data", "no/such/file.parquet", "-c", "SELECT 1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no/such/file.parquet"));
+}
+
+#[test]
+fn unsupported_file_type_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "sheet.xlsx", "x");
+    macsql()
+        .arg("--data")
+        .arg(&f)
+        .args(["-c", "SELECT 1"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("sheet.xlsx").and(predicate::str::contains("unsupported file type")),
+        );
+}
+
+#[test]
+fn sql_from_stdin_runs_when_no_command_is_given() {
+    macsql()
+        .args(["-q", "--format", "csv"])
+        .write_stdin("SELECT 40 + 2 AS answer;\n")
+        .assert()
+        .success()
+        .stdout("answer\n42\n");
+}
+
+#[test]
+fn output_file_gets_the_last_result_in_the_format_of_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["csv", "tsv", "parquet", "json", "ndjson", "arrow"] {
+        let out = dir.path().join(format!("r.{ext}"));
+        macsql()
+            .args([
+                "-q",
+                "-c",
+                "SELECT 1 AS a",
+                "-c",
+                "SELECT * FROM (VALUES (1, 'x'), (2, 'y')) AS t(k, v)",
+                "-o",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        // Read it back through macsql itself.
+        macsql()
+            .arg("--data")
+            .arg(format!("back={}", out.display()))
+            .args([
+                "-q",
+                "--format",
+                "csv",
+                "-c",
+                "SELECT count(*) AS n, sum(k) AS s FROM back",
+            ])
+            .assert()
+            .success()
+            .stdout("n,s\n2,3\n");
+    }
+}
+
+#[test]
+fn formats_print_as_documented() {
+    let sql = "SELECT * FROM (VALUES (1, 'a,b'), (2, NULL)) AS t(k, v) ORDER BY k";
+    macsql()
+        .args(["-q", "--format", "tsv", "-c", sql])
+        .assert()
+        .success()
+        .stdout("k\tv\n1\ta,b\n2\t\n");
+    macsql()
+        .args(["-q", "--format", "ndjson", "-c", sql])
+        .assert()
+        .success()
+        .stdout("{\"k\":1,\"v\":\"a,b\"}\n{\"k\":2}\n");
+    macsql()
+        .args(["-q", "--format", "json", "-c", sql])
+        .assert()
+        .success()
+        .stdout("[{\"k\":1,\"v\":\"a,b\"},{\"k\":2}]\n");
+    macsql()
+        .args(["-q", "--format", "markdown", "-c", sql])
+        .assert()
+        .success()
+        .stdout("| k | v |\n| ---: | --- |\n| 1 | a,b |\n| 2 | NULL |\n");
+}
+
+#[test]
+fn table_output_says_how_many_rows_are_hidden() {
+    macsql()
+        .args([
+            "-q",
+            "--maxrows",
+            "3",
+            "-c",
+            "SELECT * FROM generate_series(1, 10) AS t(v)",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10 rows (3 shown, 7 hidden"));
+}
+
+#[test]
+fn folders_of_hive_partitioned_parquet_are_one_table() {
+    let dir = tempfile::tempdir().unwrap();
+    for (ds, rows) in [("ffhq", "(1), (1), (-1)"), ("sfhq", "(-1), (0)")] {
+        let part = dir.path().join("cat").join(format!("dataset={ds}"));
+        std::fs::create_dir_all(&part).unwrap();
+        macsql()
+            .args([
+                "-q",
+                "-c",
+                &format!("SELECT column1 AS Male FROM (VALUES {rows})"),
+                "-o",
+            ])
+            .arg(part.join("part-0.parquet"))
+            .assert()
+            .success();
+    }
+    macsql()
+        .arg("--data")
+        .arg(dir.path().join("cat"))
+        .args([
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT dataset, count(*) AS n, sum(Male) AS m FROM cat GROUP BY dataset ORDER BY dataset",
+        ])
+        .assert()
+        .success()
+        .stdout("dataset,n,m\nffhq,3,1\nsfhq,2,-1\n");
+}
+
+#[test]
+fn malformed_csv_error_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "bad.csv", "a,b\n1,2\n3,4,5\n");
+    macsql()
+        .arg("--data")
+        .arg(&f)
+        .args(["-q", "-c", "SELECT * FROM bad"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.csv").or(predicate::str::contains("line")));
+}
+
+#[test]
+fn ndjson_and_named_tables_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "rows.jsonl",
+        "{\"Male\": 1}\n{\"Male\": -1}\n{\"Male\": 1}\n",
+    );
+    macsql()
+        .arg("--data")
+        .arg(format!("j={}", f.display()))
+        .args(["-q", "--format", "csv", "-c", "SELECT sum(Male) AS s FROM j"])
+        .assert()
+        .success()
+        .stdout("s\n1\n");
+}

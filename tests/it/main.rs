@@ -1,0 +1,6 @@
+//! macsql's integration tests: one test binary, one module per area.
+
+mod cli;
+mod common;
+mod shell_pty;
+mod slt;
