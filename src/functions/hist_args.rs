@@ -8,7 +8,7 @@ use arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 
-use super::histogram::{Entries, check_hist_arg, check_hist_pair, read_hist};
+use super::histogram::{Entries, KeyClass, check_hist_arg, check_hist_pair, hist_key_class, read_hist};
 
 /// Plan-time coercion for `func(h1 [, h2], extras...)`: histograms unchanged, extras to Float64.
 ///
@@ -18,6 +18,7 @@ pub fn coerce_hist_args(
     names: &[&str],
     hists: usize,
     required: usize,
+    numeric_keys: bool,
     arg_types: &[DataType],
 ) -> Result<Vec<DataType>> {
     if arg_types.len() < required || arg_types.len() > names.len() {
@@ -32,6 +33,18 @@ pub fn coerce_hist_args(
         check_hist_pair(func, &arg_types[0], &arg_types[1])?;
     } else {
         check_hist_arg(func, names[0], &arg_types[0])?;
+    }
+    if numeric_keys {
+        for (i, t) in arg_types.iter().enumerate().take(hists) {
+            if let Some(Some(class)) = hist_key_class(t)
+                && class != KeyClass::Numeric
+            {
+                return plan_err!(
+                    "{func}: argument `{}` must be a histogram of numbers, got {class:?} keys ({t})",
+                    names[i]
+                );
+            }
+        }
     }
     let mut out = arg_types[..hists].to_vec();
     for (i, t) in arg_types.iter().enumerate().skip(hists) {
@@ -120,3 +133,85 @@ pub fn invoke_hists(
         Ok(ColumnarValue::Array(Arc::new(result)))
     }
 }
+
+/// Defines a scalar UDF over histograms: the struct, its constructor and `ScalarUDFImpl`.
+///
+/// `eval` is a `fn(&[Entries], &[f64]) -> Result<Option<f64>>` given the histograms and the
+/// numeric extras (`names` lists all argument names; the first `hists` are histograms and the
+/// first `required` are required; `numeric` demands numeric keys). Constant extras are checked
+/// to be non-negative at plan time.
+macro_rules! hist_udf {
+    ($(#[$doc:meta])* $ty:ident, $name:expr, $names:expr, $hists:expr, $required:expr,
+     $numeric:expr, $eval:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        pub struct $ty {
+            signature: datafusion::logical_expr::Signature,
+        }
+
+        impl Default for $ty {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl $ty {
+            /// Creates the function.
+            pub fn new() -> Self {
+                Self {
+                    signature: datafusion::logical_expr::Signature::user_defined(
+                        datafusion::logical_expr::Volatility::Immutable,
+                    ),
+                }
+            }
+        }
+
+        impl datafusion::logical_expr::ScalarUDFImpl for $ty {
+            fn name(&self) -> &str {
+                $name
+            }
+
+            fn signature(&self) -> &datafusion::logical_expr::Signature {
+                &self.signature
+            }
+
+            fn coerce_types(
+                &self,
+                arg_types: &[arrow::datatypes::DataType],
+            ) -> datafusion::common::Result<Vec<arrow::datatypes::DataType>> {
+                $crate::functions::hist_args::coerce_hist_args(
+                    $name, &$names, $hists, $required, $numeric, arg_types,
+                )
+            }
+
+            fn return_type(
+                &self,
+                _arg_types: &[arrow::datatypes::DataType],
+            ) -> datafusion::common::Result<arrow::datatypes::DataType> {
+                Ok(arrow::datatypes::DataType::Float64)
+            }
+
+            fn return_field_from_args(
+                &self,
+                args: datafusion::logical_expr::ReturnFieldArgs,
+            ) -> datafusion::common::Result<arrow::datatypes::FieldRef> {
+                for (i, s) in args.scalar_arguments.iter().enumerate().skip($hists) {
+                    $crate::functions::hist_args::check_non_negative($name, $names[i], *s)?;
+                }
+                Ok(std::sync::Arc::new(arrow::datatypes::Field::new(
+                    $name,
+                    arrow::datatypes::DataType::Float64,
+                    true,
+                )))
+            }
+
+            fn invoke_with_args(
+                &self,
+                args: datafusion::logical_expr::ScalarFunctionArgs,
+            ) -> datafusion::common::Result<datafusion::logical_expr::ColumnarValue> {
+                $crate::functions::hist_args::invoke_hists($name, &$names, $hists, args, $eval)
+            }
+        }
+    };
+}
+pub(crate) use hist_udf;

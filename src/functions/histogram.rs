@@ -117,7 +117,8 @@ impl Key {
         }
     }
 
-    fn cmp_key(&self, other: &Key) -> Ordering {
+    /// Orders keys: numbers by value (integers and floats together), strings, booleans.
+    pub fn cmp_key(&self, other: &Key) -> Ordering {
         match (self, other) {
             (Key::Int(a), Key::Int(b)) => a.cmp(b),
             (Key::Text(a), Key::Text(b)) => a.cmp(b),
@@ -230,8 +231,14 @@ fn normalise_keys(mut entries: Entries) -> Entries {
 
 /// Aligns two histograms over the union of their keys: returns the counts of `p` and `q`.
 pub fn align(p: &Entries, q: &Entries) -> (Vec<f64>, Vec<f64>) {
+    let (_, a, b) = align_with_keys(p, q);
+    (a, b)
+}
+
+/// Like [`align`], also returning the union of keys (ascending).
+pub fn align_with_keys(p: &Entries, q: &Entries) -> (Vec<Key>, Vec<f64>, Vec<f64>) {
     let (mut i, mut j) = (0, 0);
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut keys, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
     while i < p.len() || j < q.len() {
         let ord = match (p.get(i), q.get(j)) {
             (Some(x), Some(y)) => x.0.cmp_key(&y.0),
@@ -240,16 +247,19 @@ pub fn align(p: &Entries, q: &Entries) -> (Vec<f64>, Vec<f64>) {
         };
         match ord {
             Ordering::Less => {
+                keys.push(p[i].0.clone());
                 a.push(p[i].1);
                 b.push(0.0);
                 i += 1;
             }
             Ordering::Greater => {
+                keys.push(q[j].0.clone());
                 a.push(0.0);
                 b.push(q[j].1);
                 j += 1;
             }
             Ordering::Equal => {
+                keys.push(p[i].0.clone());
                 a.push(p[i].1);
                 b.push(q[j].1);
                 i += 1;
@@ -257,7 +267,7 @@ pub fn align(p: &Entries, q: &Entries) -> (Vec<f64>, Vec<f64>) {
             }
         }
     }
-    (a, b)
+    (keys, a, b)
 }
 
 /// Normalises counts to proportions after adding `alpha` to each; `None` when the total is 0.
