@@ -6,7 +6,8 @@ use super::histogram::proportions;
 /// H(P) = −Σ P_i ln P_i in nats (as `scipy.stats.entropy(p)`); `None` for an empty histogram.
 pub fn entropy(counts: &[f64]) -> Option<f64> {
     let p = proportions(counts, 0.0)?;
-    Some(-p.iter().filter(|x| **x > 0.0).map(|x| x * x.ln()).sum::<f64>())
+    // fold from +0.0: an empty f64 `sum()` is -0.0, which would print as "-0.0".
+    Some(p.iter().filter(|x| **x > 0.0).fold(0.0, |h, x| h - x * x.ln()))
 }
 
 hist_udf!(

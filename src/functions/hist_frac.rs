@@ -21,8 +21,7 @@ pub fn fraction(entries: &Entries, key: &Key) -> Option<f64> {
     let hit: f64 = entries
         .iter()
         .filter(|(k, _)| k.cmp_key(key) == Ordering::Equal)
-        .map(|(_, c)| c)
-        .sum();
+        .fold(0.0, |s, (_, c)| s + c);
     Some(hit / total)
 }
 

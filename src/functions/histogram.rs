@@ -143,7 +143,8 @@ impl Key {
 /// Reads scalar `row` of `array` (a value of a key type) as a [`Key`]; `None` for NULL.
 pub fn key_at(array: &dyn Array, row: usize) -> Result<Option<Key>> {
     use arrow::datatypes::*;
-    if array.is_null(row) {
+    // `logical_nulls`, not `is_null`: a NullArray (an untyped NULL literal) has no null buffer.
+    if array.logical_nulls().is_some_and(|n| n.is_null(row)) {
         return Ok(None);
     }
     let key = match array.data_type() {
