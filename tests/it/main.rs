@@ -2,5 +2,6 @@
 
 mod cli;
 mod common;
+mod mac;
 mod shell_pty;
 mod slt;
