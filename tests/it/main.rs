@@ -4,3 +4,5 @@ mod cli;
 mod common;
 mod shell_pty;
 mod slt;
+mod demo;
+mod import;
