@@ -5,3 +5,5 @@ mod common;
 mod mac;
 mod shell_pty;
 mod slt;
+mod demo;
+mod import;
