@@ -399,7 +399,7 @@ fn validate_model(path: &Path, i: usize, m: &ModelSpec) -> Result<(), MacError> 
         (Some(s), None) if !s.is_finite() || *s == 0.0 => {
             return Err(bad(path, key("scale"), "must be a non-zero number"));
         }
-        (None, Some(s)) if !(s.len() == 1 || s.len() == c) || s.iter().any(|v| *v == 0.0) => {
+        (None, Some(s)) if !(s.len() == 1 || s.len() == c) || s.contains(&0.0) => {
             return Err(bad(
                 path,
                 key("std"),
