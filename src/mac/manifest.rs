@@ -230,7 +230,7 @@ impl Bundle {
     pub fn load(path: &Path) -> Result<Bundle, MacError> {
         let text = std::fs::read_to_string(path).map_err(|e| MacError::ManifestRead {
             path: path.to_path_buf(),
-            source: e,
+            message: e.to_string(),
         })?;
         let mut bundle = Bundle::parse(path, &text)?;
         let dir = path.parent().unwrap_or(Path::new("."));
