@@ -39,7 +39,7 @@ pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
     /// The attribute classifier failed (model bundle, ONNX Runtime, images).
-    #[error("{0}")]
+    #[error(transparent)]
     Mac(#[from] crate::mac::MacError),
     /// Importing an annotation file failed.
     #[error("{0}")]

@@ -43,6 +43,17 @@ impl Colour {
     }
 }
 
+/// How the face box is resized to the model's input size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resize {
+    /// Antialiased bilinear (triangle) filter: the most faithful.
+    #[default]
+    Bilinear,
+    /// Integer area averaging when shrinking: about a quarter less CPU per image.
+    Area,
+}
+
 /// How an attribute is read from a model output row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,6 +101,9 @@ pub struct ModelSpec {
     /// Whether the output already holds probabilities (otherwise a softmax is applied).
     #[serde(default)]
     pub softmax_in_graph: bool,
+    /// Resampling: `bilinear` (default) or `area`.
+    #[serde(default)]
+    pub resize: Resize,
 }
 
 /// One `[[attribute]]` table of the manifest.
@@ -216,7 +230,7 @@ impl Bundle {
     pub fn load(path: &Path) -> Result<Bundle, MacError> {
         let text = std::fs::read_to_string(path).map_err(|e| MacError::ManifestRead {
             path: path.to_path_buf(),
-            source: e,
+            message: e.to_string(),
         })?;
         let mut bundle = Bundle::parse(path, &text)?;
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -399,7 +413,7 @@ fn validate_model(path: &Path, i: usize, m: &ModelSpec) -> Result<(), MacError> 
         (Some(s), None) if !s.is_finite() || *s == 0.0 => {
             return Err(bad(path, key("scale"), "must be a non-zero number"));
         }
-        (None, Some(s)) if !(s.len() == 1 || s.len() == c) || s.iter().any(|v| *v == 0.0) => {
+        (None, Some(s)) if !(s.len() == 1 || s.len() == c) || s.contains(&0.0) => {
             return Err(bad(
                 path,
                 key("std"),

@@ -44,12 +44,12 @@ pub enum MacError {
         message: String,
     },
     /// A manifest cannot be read.
-    #[error("cannot read model bundle {}: {source} (pass --model or set MACSQL_MODEL)", path.display())]
+    #[error("cannot read model bundle {}: {message} (pass --model or set MACSQL_MODEL)", path.display())]
     ManifestRead {
         /// The manifest file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error's message.
+        message: String,
     },
     /// ONNX Runtime could not be loaded.
     #[error("{0}")]

@@ -6,7 +6,7 @@ use std::path::Path;
 use image::imageops::FilterType;
 use image::{DynamicImage, RgbImage};
 
-use super::manifest::{Colour, Layout, ModelSpec};
+use super::manifest::{Colour, Layout, ModelSpec, Resize};
 
 /// Decodes an image file (format sniffed from its bytes).
 pub fn decode(path: &Path) -> Result<DynamicImage, String> {
@@ -30,7 +30,8 @@ pub fn crop_box(w: u32, h: u32, crop: [f32; 4]) -> (u32, u32, u32, u32) {
     (x0, y0, x1 - x0, y1 - y0)
 }
 
-/// Crops and resizes `img` for `model` (antialiased bilinear resampling) into 8-bit RGB.
+/// Crops and resizes `img` for `model` into 8-bit RGB: antialiased bilinear resampling, or
+/// with `resize = "area"` the image crate's fast integer area averaging when shrinking.
 /// `DynamicImage` methods are used on purpose: they are compiled (and optimised) in the
 /// image crate, where generic `imageops` calls would be compiled at this crate's level.
 pub fn crop_resize(img: &DynamicImage, model: &ModelSpec) -> RgbImage {
@@ -39,6 +40,9 @@ pub fn crop_resize(img: &DynamicImage, model: &ModelSpec) -> RgbImage {
     let [tw, th] = model.size;
     if w == tw && h == th {
         return view.into_rgb8();
+    }
+    if model.resize == Resize::Area && w >= tw && h >= th {
+        return view.thumbnail_exact(tw, th).into_rgb8();
     }
     view.resize_exact(tw, th, FilterType::Triangle).into_rgb8()
 }
@@ -112,6 +116,7 @@ mod tests {
             scale: Some(0.5),
             std: None,
             softmax_in_graph: true,
+            resize: Resize::Bilinear,
         }
     }
 

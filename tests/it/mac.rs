@@ -22,6 +22,17 @@ fn read_parquet(path: &Path) -> Vec<RecordBatch> {
         .collect()
 }
 
+/// The Parquet file's key-value metadata.
+fn file_metadata(path: &Path) -> HashMap<String, String> {
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("output")).expect("parquet");
+    let kv = builder.metadata().file_metadata().key_value_metadata();
+    kv.into_iter()
+        .flatten()
+        .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+        .collect()
+}
+
 fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
     let col = b.column_by_name(name).unwrap_or_else(|| panic!("column {name}"));
     let col = col.as_any().downcast_ref::<StringArray>().expect("utf8");
@@ -137,7 +148,7 @@ fn corrupt_image_becomes_an_error_row() {
     }
     let labels = b.column_by_name("Male").unwrap();
     assert!(labels.as_any().downcast_ref::<Int8Array>().is_some());
-    let kv = b.schema().metadata().clone();
+    let kv = file_metadata(&out);
     let models = kv.get("macsql.models").expect("models metadata");
     assert!(
         models.contains("gender-v1.onnx") && models.contains("d4c4116cf720cde1"),
