@@ -169,6 +169,8 @@ fn main() -> ExitCode {
             None => run_sql_mode(cli, scripts).await,
         }
     });
+    // A query cancelled with Ctrl-C may leave DataFusion tasks winding down: do not wait for them.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

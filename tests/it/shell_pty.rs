@@ -55,6 +55,8 @@ fn shell_handles_multiline_completion_ctrl_c_and_errors() {
     p.exp_string("Query cancelled.").unwrap();
     p.send_line("SELECT 'still here' AS s;").unwrap();
     p.exp_string("still here").unwrap();
+    // Wait for the prompt: a Ctrl-D typed before the line editor is back in raw mode is lost.
+    p.exp_string("macsql> ").unwrap();
 
     // Ctrl-D leaves, and the history was written to the file we chose.
     p.send_control('d').unwrap();
