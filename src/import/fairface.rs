@@ -98,7 +98,7 @@ pub fn read(path: &Path) -> Result<Imported, ImportError> {
         }
     }
     for name in ["Male"].iter().chain(AGE.iter()).chain(RACE.iter()) {
-        out.label(*name);
+        out.label(name);
     }
     out.extras.push(("age_bin".into(), Extra::Text(ages)));
     out.extras.push(("gender".into(), Extra::Text(genders)));

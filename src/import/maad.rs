@@ -39,11 +39,11 @@ pub fn read(path: &Path) -> Result<Imported, ImportError> {
             let s = csv.field(record, *col);
             let v = parse_label(s)
                 .ok_or_else(|| csv.error(*line, *col, format!("expected -1, 0 or 1, found '{s}'")))?;
-            out.label(*name).push(v);
+            out.label(name).push(v);
         }
     }
     for (_, name) in &attrs {
-        out.label(*name);
+        out.label(name);
     }
     Ok(out)
 }

@@ -60,7 +60,7 @@ impl Imported {
                 Some(k) if k == i => 1,
                 Some(_) => -1,
             };
-            self.label(*n).push(v);
+            self.label(n).push(v);
         }
     }
 

@@ -170,31 +170,49 @@ fn marginals_are_near_their_sources() {
     assert!((undefined - 0.2).abs() < 0.02, "{undefined}");
 }
 
+/// Runs a saved query file on `engine` and returns the results of its statements.
+fn run_query_file(engine: &macsql::Engine, name: &str) -> Vec<Vec<RecordBatch>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("queries")
+        .join(name);
+    rt().block_on(engine.run_file(&path)).expect(name)
+}
+
 #[test]
-fn synthetic_sets_are_narrower_so_kl_is_asymmetric() {
-    let e = demo_engine(0.02, 5);
-    // KL over the three label values of Senior, with light smoothing so the narrow side is finite.
-    let dist = |dataset: &str| -> [f64; 3] {
-        let mut out = [0.0; 3];
-        for (i, v) in [-1, 0, 1].iter().enumerate() {
-            out[i] = scalar(
-                &e,
-                &format!("SELECT count(*) FROM demo WHERE dataset = '{dataset}' AND Senior = {v}"),
-            ) + 0.5;
-        }
-        let total: f64 = out.iter().sum();
-        out.map(|x| x / total)
-    };
-    let kl = |p: &[f64; 3], q: &[f64; 3]| p.iter().zip(q).map(|(a, b)| a * (a / b).ln()).sum::<f64>();
-    let real = dist(DATASETS[1].name);
-    for synthetic in [DATASETS[2].name, DATASETS[3].name] {
-        let s = dist(synthetic);
-        let (forward, backward) = (kl(&s, &real), kl(&real, &s));
-        assert!(
-            backward > 3.0 * forward,
-            "{synthetic}: KL(s||r) {forward} KL(r||s) {backward}"
-        );
+fn study_runs_at_small_scale_and_shows_the_kl_asymmetry() {
+    let e = demo_engine(0.01, 5);
+    let results = run_query_file(&e, "study.sql");
+    let shown: Vec<usize> = results
+        .iter()
+        .map(|r| r.iter().map(|b| b.num_rows()).sum())
+        .filter(|n| *n > 0)
+        .collect();
+    // catalog, distributions, KL per pair, per attribute, per pair summary, undefined (2),
+    // subgroups, subgroup KL.
+    assert_eq!(shown, [4, 188, 188, 47, 5, 4, 47, 24, 4]);
+    // Synthetic sets are narrower: summed over attributes, KL(real || synthetic) is larger than
+    // KL(synthetic || real) for every pair, and most attributes go that way.
+    let rows = |sql: &str| rt().block_on(e.sql_collect(sql)).expect(sql);
+    let pairs = rows(
+        "SELECT real_set, synthetic_set, sum(kl_real_synthetic) / sum(kl_synthetic_real) AS ratio, \
+         sum(CASE WHEN kl_real_synthetic > kl_synthetic_real THEN 1 ELSE 0 END) AS real_larger \
+         FROM study_kl GROUP BY real_set, synthetic_set",
+    );
+    let b = arrow::compute::concat_batches(&pairs[0].schema(), &pairs).unwrap();
+    assert_eq!(b.num_rows(), 4);
+    let ratio = b.column(2).as_primitive::<arrow::datatypes::Float64Type>();
+    let larger = b.column(3).as_primitive::<arrow::datatypes::Int64Type>();
+    for i in 0..4 {
+        assert!(ratio.value(i) > 1.2, "pair {i}: ratio {}", ratio.value(i));
+        assert!(larger.value(i) >= 35, "pair {i}: {} attributes", larger.value(i));
     }
+    // Values missing from IDiff-Face make KL(real || IDiff) far larger than the reverse.
+    let ratio = scalar(
+        &e,
+        "SELECT min(kl_real_synthetic / kl_synthetic_real) FROM study_kl \
+         WHERE synthetic_set = 'IDiff-Face' AND attribute IN ('Eyeglasses', 'Wearing_Hat') AND gap",
+    );
+    assert!(ratio > 3.0, "{ratio}");
     // IDiff-Face never wears glasses or hats.
     assert_eq!(
         scalar(
@@ -203,6 +221,17 @@ fn synthetic_sets_are_narrower_so_kl_is_asymmetric() {
         ),
         0.0
     );
+}
+
+#[test]
+fn study_file_runs_from_the_command_line() {
+    macsql()
+        .args(["--demo", "--scale", "0.002", "-q", "--maxrows", "5", "-f"])
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/study.sql"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("kl_real_synth"))
+        .stdout(predicate::str::contains("below min support (30)"));
 }
 
 #[test]

@@ -303,3 +303,179 @@ fn cli_writes_parquet_atomically_and_keeps_the_old_file_on_error() {
     let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(leftovers, 2, "no temporary file left behind");
 }
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().expect("runtime")
+}
+
+fn query_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("queries")
+        .join(name)
+}
+
+/// Imports a shared file into `dir` as Parquet (as `macsql import` does) and registers it on
+/// `engine` as `table`.
+fn register_import(
+    engine: &macsql::Engine,
+    dir: &tempfile::TempDir,
+    format: ImportFormat,
+    rel: &str,
+    dataset: &str,
+    kind: &str,
+    table: &str,
+) {
+    let (schema, batch) = import(format, &shared_data(rel), dataset, kind, Band::default()).expect(rel);
+    let path = dir.path().join(format!("{table}.parquet"));
+    macsql::annotations::write_parquet_atomic(&path, schema, [Ok(batch)]).expect(table);
+    rt().block_on(engine.register_path(&path, Some(table)))
+        .expect(table);
+}
+
+/// The batches as CSV, histogram (map) columns left out.
+fn csv_of(batches: &[RecordBatch]) -> String {
+    let mut out = Vec::new();
+    {
+        let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut out);
+        for b in batches {
+            let keep: Vec<usize> = (0..b.num_columns())
+                .filter(|i| {
+                    !matches!(
+                        b.schema().field(*i).data_type(),
+                        arrow::datatypes::DataType::Map(..)
+                    )
+                })
+                .collect();
+            w.write(&b.project(&keep).unwrap()).unwrap();
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn ffhq_vs_styleflow_query_prints_both_kl_directions() {
+    let e = macsql::Engine::new();
+    let dir = tempfile::tempdir().unwrap();
+    register_import(
+        &e,
+        &dir,
+        ImportFormat::Faceapi,
+        "annotations/ffhq_faceapi.csv",
+        "FFHQ",
+        "real",
+        "ffhq",
+    );
+    register_import(
+        &e,
+        &dir,
+        ImportFormat::Styleflow,
+        "annotations/styleflow_stylegan2_faceapi.csv",
+        "StyleFlow",
+        "synthetic",
+        "styleflow",
+    );
+    let results = rt()
+        .block_on(e.run_file(query_file("ffhq_vs_styleflow.sql")))
+        .unwrap();
+    let per_attribute = csv_of(&results[1]);
+    // The attributes both tables have, in MAAD order, each with both KL directions.
+    let attributes: Vec<&str> = per_attribute
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        attributes,
+        [
+            "Male",
+            "Young",
+            "Middle_Aged",
+            "Senior",
+            "Smiling",
+            "Eyeglasses",
+            "No_Eyewear",
+            "No_Beard",
+            "Bald"
+        ]
+    );
+    assert!(per_attribute.lines().next().unwrap().contains("kl_synth_real"));
+    // Male: FFHQ 31,083 of 69,471 men, StyleFlow 433 of 1,000: KL(real||synth) with alpha 0.5.
+    let male = per_attribute.lines().nth(1).unwrap();
+    let p: [f64; 2] = [38388.5 / 69472.0, 31083.5 / 69472.0];
+    let q: [f64; 2] = [567.5 / 1001.0, 433.5 / 1001.0];
+    let kl: f64 = p.iter().zip(q).map(|(a, b)| a * (a / b).ln()).sum();
+    assert!(
+        male.contains(&format!("{:.5}", kl).trim_end_matches('0').to_string()),
+        "{male} vs {kl}"
+    );
+    let age = csv_of(&results[2]);
+    assert!(age.lines().nth(1).unwrap().starts_with("age,"), "{age}");
+}
+
+#[test]
+fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
+    let e = macsql::Engine::new();
+    let dir = tempfile::tempdir().unwrap();
+    register_import(
+        &e,
+        &dir,
+        ImportFormat::Faceapi,
+        "annotations/ffhq_faceapi.csv",
+        "FFHQ",
+        "real",
+        "ffhq",
+    );
+    register_import(
+        &e,
+        &dir,
+        ImportFormat::Fairface,
+        "annotations/fairface_val_1000.csv",
+        "FairFace",
+        "real",
+        "fairface",
+    );
+    // Annotation tables shaped as `macsql annotate` writes them (image paths under
+    // ../shared/data/images), with known disagreements: the first 100 FFHQ images get the
+    // opposite Male label, FairFace agrees everywhere. The Face API table has 596 of the ids
+    // 00000-00599 and 99 of 00000-00099: agreement 497 / 596 = 83.4%.
+    let d = dir.path().display();
+    let setup = format!(
+        "
+        COPY (SELECT '../shared/data/images/real/ffhq/' || path || '.jpg' AS path,
+          CAST(CASE WHEN path < '00100' THEN -Male ELSE Male END AS TINYINT) AS Male,
+          Young, Middle_Aged, Senior, Smiling, age + 2 AS age
+        FROM ffhq WHERE path < '00600') TO '{d}/mac_ffhq.parquet';
+        COPY (SELECT '../shared/data/images/real/fairface/' || path AS path,
+          Male, Young, Middle_Aged, Senior FROM fairface) TO '{d}/mac_fairface.parquet';"
+    );
+    rt().block_on(e.run_script(&setup)).unwrap();
+    for t in ["mac_ffhq", "mac_fairface"] {
+        rt().block_on(e.register_path(dir.path().join(format!("{t}.parquet")), Some(t)))
+            .unwrap();
+    }
+    let results = rt()
+        .block_on(e.run_file(query_file("mac_vs_labels.sql")))
+        .unwrap();
+    let n = results.len();
+    let table = csv_of(&results[n - 2]);
+    let male = table
+        .lines()
+        .find(|l| l.starts_with("FFHQ Face API,Male,"))
+        .unwrap();
+    assert!(
+        male.starts_with("FFHQ Face API,Male,596,0.0,0.0,596,83.4,"),
+        "{male}"
+    );
+    let senior = table
+        .lines()
+        .find(|l| l.starts_with("FairFace human,Senior,"))
+        .unwrap();
+    assert!(
+        senior.starts_with("FairFace human,Senior,1000,0.0,0.0,1000,100.0,1.0,"),
+        "{senior}"
+    );
+    assert_eq!(table.lines().count(), 1 + 5 + 4);
+    // The stand-in's ages are the Face API's plus 2 years.
+    let age = csv_of(&results[n - 1]);
+    assert_eq!(age.lines().nth(1), Some("596,2.0,2.0,100.0"), "{age}");
+}

@@ -2,8 +2,8 @@
 
 mod cli;
 mod common;
+mod demo;
+mod import;
 mod mac;
 mod shell_pty;
 mod slt;
-mod demo;
-mod import;
