@@ -2,5 +2,7 @@
 
 mod cli;
 mod common;
+mod plot;
+mod polars_bridge;
 mod shell_pty;
 mod slt;
