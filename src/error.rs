@@ -44,6 +44,13 @@ pub enum Error {
     /// Importing an annotation file failed.
     #[error("{0}")]
     Import(#[from] crate::import::ImportError),
+    /// A chart could not be drawn (wrong result shape, unknown kind, unwritable file).
+    #[error("{0}")]
+    Plot(#[from] crate::plot::PlotError),
+    /// A polars operation failed (building or reading a `DataFrame`).
+    #[cfg(feature = "polars")]
+    #[error("polars: {0}")]
+    Polars(#[from] polars::error::PolarsError),
 }
 
 impl Error {

@@ -37,6 +37,17 @@ struct Cli {
     /// Write the result of the last statement to OUT (format from the extension).
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     output: Option<PathBuf>,
+    /// Chart the result of the last statement into PATH (.svg or .png).
+    #[arg(long = "plot", value_name = "PATH")]
+    plot: Option<PathBuf>,
+    /// The chart --plot draws: bars, heatmap or asymmetry (default: from the result's shape).
+    #[arg(
+        long = "plot-kind",
+        value_name = "KIND",
+        requires = "plot",
+        default_value = "auto"
+    )]
+    plot_kind: String,
     /// Rows shown by table and markdown output (0 = all).
     #[arg(long, default_value_t = 40)]
     maxrows: usize,
@@ -108,7 +119,7 @@ async fn run_sql_mode(cli: Cli, scripts: Vec<Script>) -> anyhow::Result<()> {
             .read_to_string(&mut sql)
             .context("reading SQL from stdin")?;
         session.run_sql(&sql, &mut out, cli.output.as_deref()).await?;
-        return Ok(());
+        return plot_last(&session, &cli).await;
     }
     let n = scripts.len();
     for (i, script) in scripts.into_iter().enumerate() {
@@ -117,6 +128,29 @@ async fn run_sql_mode(cli: Cli, scripts: Vec<Script>) -> anyhow::Result<()> {
             Script::Sql(sql) => session.run_sql(&sql, &mut out, export).await?,
             Script::File(path) => session.run_file(&path, &mut out, export).await?,
         }
+    }
+    plot_last(&session, &cli).await
+}
+
+/// `--plot PATH`: charts the last statement's result (re-running it).
+async fn plot_last(session: &Session, cli: &Cli) -> anyhow::Result<()> {
+    let Some(path) = &cli.plot else {
+        return Ok(());
+    };
+    let kind: macsql::plot::PlotKind = cli
+        .plot_kind
+        .parse()
+        .map_err(Error::from)
+        .context("--plot-kind")?;
+    let df = session
+        .last_query()
+        .cloned()
+        .context("--plot: no query result to plot (the last statement must be a query)")?;
+    let message = macsql::plot::plot_dataframe(df, kind, Some(path), None)
+        .await
+        .with_context(|| format!("--plot {}", path.display()))?;
+    if !cli.quiet {
+        eprint!("{message}");
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::output::PrintFormat;
+use crate::plot::{ImageFormat, PlotKind};
 use crate::shell::session::{Flow, Session};
 
 /// Every dot command: (name, usage, what it does). Drives `.help` and completion.
@@ -40,6 +41,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ".export PATH",
         "write the last result to PATH (csv, tsv, parquet, json, ndjson, arrow)",
     ),
+    (
+        ".plot",
+        ".plot [bars|heatmap|asymmetry] [PATH.svg|PATH.png]",
+        "chart the last result in the terminal, or into an SVG / PNG file",
+    ),
     (".functions", ".functions", "list macsql's own SQL functions"),
     (".quit", ".quit", "leave the shell (also .exit or Ctrl-D)"),
 ];
@@ -65,6 +71,8 @@ pub enum DotCommand {
     Read(PathBuf),
     /// `.export PATH`
     Export(PathBuf),
+    /// `.plot [KIND] [PATH]`: chart the last result (terminal when no path).
+    Plot(PlotKind, Option<PathBuf>),
     /// `.functions`
     Functions,
     /// `.quit` / `.exit`
@@ -138,6 +146,7 @@ impl FromStr for DotCommand {
             },
             ".read" if n == 1 => DotCommand::Read(PathBuf::from(&args[0])),
             ".export" if n == 1 => DotCommand::Export(PathBuf::from(&args[0])),
+            ".plot" if n <= 2 => parse_plot(&args)?,
             ".functions" if n == 0 => DotCommand::Functions,
             ".quit" | ".exit" | ".q" => DotCommand::Quit,
             known if COMMANDS.iter().any(|(c, _, _)| *c == known) => return Err(usage(known)),
@@ -148,6 +157,25 @@ impl FromStr for DotCommand {
             }
         })
     }
+}
+
+/// `.plot [KIND] [PATH]`: a kind name, a .svg / .png path, both (kind first) or neither.
+fn parse_plot(args: &[String]) -> Result<DotCommand> {
+    let path = |a: &str| -> Result<PathBuf> {
+        let p = PathBuf::from(a);
+        ImageFormat::from_path(&p)?;
+        Ok(p)
+    };
+    Ok(match args {
+        [] => DotCommand::Plot(PlotKind::Auto, None),
+        [one] => match one.parse::<PlotKind>() {
+            Ok(kind) => DotCommand::Plot(kind, None),
+            Err(_) if one.contains('.') => DotCommand::Plot(PlotKind::Auto, Some(path(one)?)),
+            Err(e) => return Err(e.into()),
+        },
+        [kind, file] => DotCommand::Plot(kind.parse()?, Some(path(file)?)),
+        _ => return Err(usage(".plot")),
+    })
 }
 
 /// The text of `.help`.
@@ -218,6 +246,14 @@ impl DotCommand {
                     ),
                 )?;
             }
+            DotCommand::Plot(kind, path) => {
+                let df = session.last_query().cloned().ok_or_else(|| {
+                    Error::InvalidArgument("no result to plot yet: run a query first".into())
+                })?;
+                let text =
+                    crate::plot::plot_dataframe(df, kind, path.as_deref(), session.options.width).await?;
+                w(out, &text)?;
+            }
             DotCommand::Functions => {
                 let names = crate::functions::names();
                 w(out, &format!("{}\n", names.join("\n")))?;
@@ -245,6 +281,18 @@ mod tests {
             ".mode CSV".parse::<DotCommand>().unwrap(),
             DotCommand::Mode(PrintFormat::Csv)
         );
+        assert_eq!(
+            ".plot heatmap 'kl map.png'".parse::<DotCommand>().unwrap(),
+            DotCommand::Plot(PlotKind::Heatmap, Some(PathBuf::from("kl map.png")))
+        );
+        assert_eq!(
+            ".plot out.svg".parse::<DotCommand>().unwrap(),
+            DotCommand::Plot(PlotKind::Auto, Some(PathBuf::from("out.svg")))
+        );
+        assert_eq!(
+            ".plot".parse::<DotCommand>().unwrap(),
+            DotCommand::Plot(PlotKind::Auto, None)
+        );
     }
 
     #[test]
@@ -253,6 +301,10 @@ mod tests {
         assert_eq!(e, "usage: .maxrows N");
         let e = ".timer".parse::<DotCommand>().unwrap_err().to_string();
         assert_eq!(e, "usage: .timer on|off");
+        let e = ".plot pie".parse::<DotCommand>().unwrap_err().to_string();
+        assert!(e.contains("unknown chart kind 'pie'"), "{e}");
+        let e = ".plot chart.pdf".parse::<DotCommand>().unwrap_err().to_string();
+        assert!(e.contains("chart.pdf: charts are written as .svg or .png"), "{e}");
         let e = ".frobnicate".parse::<DotCommand>().unwrap_err().to_string();
         assert!(e.contains("unknown command '.frobnicate'"), "{e}");
     }

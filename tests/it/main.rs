@@ -5,5 +5,7 @@ mod common;
 mod demo;
 mod import;
 mod mac;
+mod plot;
+mod polars_bridge;
 mod shell_pty;
 mod slt;
