@@ -142,6 +142,14 @@ impl Engine {
     }
 
     /// Runs every statement of the `.sql` file at `path` and returns the result of each.
+    ///
+    /// ```no_run
+    /// # async fn f() -> macsql::Result<()> {
+    /// let engine = macsql::Engine::new();
+    /// let results = engine.run_file("queries/study.sql").await?;
+    /// println!("{} statements ran", results.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn run_file(&self, path: impl AsRef<Path>) -> Result<Vec<Vec<RecordBatch>>> {
         let path = path.as_ref();
         let sql = read_sql_file(path)?;
@@ -155,6 +163,15 @@ impl Engine {
     ///
     /// Batches are written as they are produced, so results larger than memory can be exported.
     /// The file appears only when complete (written to a temporary file, then renamed).
+    ///
+    /// ```no_run
+    /// # async fn f() -> macsql::Result<()> {
+    /// let engine = macsql::Engine::new();
+    /// engine.register_path("annotations.parquet", Some("faces")).await?;
+    /// let df = engine.sql("SELECT dataset, count(*) AS n FROM faces GROUP BY dataset").await?;
+    /// let rows = engine.export(df, "counts.csv").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn export(&self, df: DataFrame, path: impl AsRef<Path>) -> Result<u64> {
         let stream = df.execute_stream().await?;
         export::write_stream(stream, path.as_ref()).await

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A query failed to plan or execute.
-    #[error("{0}")]
-    DataFusion(#[from] datafusion::error::DataFusionError),
+    #[error("{}", clean_datafusion_message(.0))]
+    DataFusion(datafusion::error::DataFusionError),
     /// An Arrow operation (conversion, writing) failed.
     #[error("{0}")]
     Arrow(#[from] arrow::error::ArrowError),
@@ -54,6 +54,42 @@ impl Error {
             source,
         }
     }
+}
+
+impl From<datafusion::error::DataFusionError> for Error {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        Error::DataFusion(e)
+    }
+}
+
+const BUG_BOILERPLATE: &str = "This issue was likely caused by a bug in DataFusion's code.";
+
+/// DataFusion's message, shortened for people: a root cause repeated by nested wrappers is
+/// shown once, the "likely a bug" boilerplate around signature mismatches is dropped, and a
+/// failed function match keeps only the part naming the function and its candidates.
+pub fn clean_datafusion_message(e: &datafusion::error::DataFusionError) -> String {
+    let full = e.to_string();
+    let root = e.find_root().to_string();
+    let mut msg = if !root.is_empty() && full.matches(root.as_str()).count() > 1 {
+        root
+    } else {
+        full
+    };
+    if let Some(i) = msg.find("No function matches the given name") {
+        let rest = &msg[i..];
+        // Keep the first copy only (the message repeats after the candidate list).
+        let end = rest.find(": Error during planning").unwrap_or(rest.len());
+        msg = format!("Error during planning: {}", &rest[..end]);
+    }
+    while let Some(i) = msg.find(BUG_BOILERPLATE) {
+        let tail = &msg[i..];
+        let end = tail
+            .find("issues.")
+            .map(|j| j + "issues.".len())
+            .unwrap_or(tail.len());
+        msg.replace_range(i..i + end, "");
+    }
+    msg.trim().to_string()
 }
 
 /// The library's result type.

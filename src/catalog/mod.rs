@@ -121,7 +121,11 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
         .to_str()
         .ok_or_else(|| Error::InvalidArgument(format!("{}: path is not valid UTF-8", path.display())))?;
     let with_context = |e: datafusion::error::DataFusionError| {
-        Error::InvalidArgument(format!("cannot read {}: {}", path.display(), e))
+        Error::InvalidArgument(format!(
+            "cannot read {}: {}",
+            path.display(),
+            crate::error::clean_datafusion_message(&e)
+        ))
     };
     if meta.is_dir() {
         return register_folder(ctx, name, path).await;

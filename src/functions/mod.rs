@@ -1,11 +1,51 @@
 //! macsql's SQL functions: histograms, divergences and the comparison table function.
+//!
+//! A histogram is an ordinary SQL value: `Map<value, Int64>` with keys sorted ascending (see
+//! [`histogram`]). `attr_hist` makes one; the scalar functions compare them.
 
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
+pub mod attr_hist;
+mod attr_hist_groups;
+pub mod chi2_test;
+pub mod hellinger;
+mod hist_args;
+pub mod hist_entropy;
+pub mod hist_frac;
+pub mod histogram;
+pub mod js_div;
+pub mod kl_div;
+pub mod psi;
+pub mod tvd;
+pub mod wasserstein;
+
 /// Registers every macsql SQL function on `ctx`.
-pub fn register_all(_ctx: &SessionContext) {}
+pub fn register_all(ctx: &SessionContext) {
+    ctx.register_udaf(AggregateUDF::from(attr_hist::AttrHist::new()));
+    ctx.register_udf(ScalarUDF::from(kl_div::KlDiv::new()));
+    ctx.register_udf(ScalarUDF::from(js_div::JsDiv::new()));
+    ctx.register_udf(ScalarUDF::from(hellinger::Hellinger::new()));
+    ctx.register_udf(ScalarUDF::from(tvd::Tvd::new()));
+    ctx.register_udf(ScalarUDF::from(psi::Psi::new()));
+    ctx.register_udf(ScalarUDF::from(hist_entropy::HistEntropy::new()));
+    ctx.register_udf(ScalarUDF::from(hist_frac::HistFrac::new()));
+    ctx.register_udf(ScalarUDF::from(wasserstein::Wasserstein::new()));
+    ctx.register_udf(ScalarUDF::from(chi2_test::Chi2Test::new()));
+}
 
 /// The names of macsql's own SQL functions (for shell completion and `.functions`).
 pub fn names() -> Vec<&'static str> {
-    Vec::new()
+    vec![
+        "attr_hist",
+        "kl_div",
+        "js_div",
+        "hellinger",
+        "tvd",
+        "psi",
+        "hist_entropy",
+        "hist_frac",
+        "wasserstein",
+        "chi2_test",
+    ]
 }

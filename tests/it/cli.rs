@@ -239,3 +239,22 @@ fn ndjson_and_named_tables_register() {
         .success()
         .stdout("s\n1\n");
 }
+
+#[test]
+fn errors_are_reported_once_without_datafusion_boilerplate() {
+    let out = macsql()
+        .args(["-q", "-c", "SELECT sum('x') FROM 'missing_file.csv'"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches("not found").count(), 1, "{stderr}");
+    let out = macsql()
+        .args(["-q", "-c", "SELECT sum(a) FROM (VALUES ('x')) t(a)"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("sum(Utf8)") && !stderr.contains("likely caused by a bug"),
+        "{stderr}"
+    );
+}
