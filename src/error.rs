@@ -69,12 +69,34 @@ const BUG_BOILERPLATE: &str = "This issue was likely caused by a bug in DataFusi
 /// failed function match keeps only the part naming the function and its candidates.
 pub fn clean_datafusion_message(e: &datafusion::error::DataFusionError) -> String {
     let full = e.to_string();
+    if std::env::var_os("MACSQL_RAW_ERRORS").is_some() {
+        return full;
+    }
     let root = e.find_root().to_string();
     let mut msg = if !root.is_empty() && full.matches(root.as_str()).count() > 1 {
         root
     } else {
         full
     };
+    const COERCION: &str = "user-defined coercion failed with: ";
+    if let Some(i) = msg.find(COERCION) {
+        // A function with its own argument checks (macsql's functions): its message names the
+        // function and the argument.
+        let rest = &msg[i + COERCION.len()..];
+        let end = rest.find(" No function matches").unwrap_or(rest.len());
+        return rest[..end].trim().to_string();
+    }
+    const SIGNATURE: &str = "failed to match any signature, errors: ";
+    if let Some(i) = msg.find(SIGNATURE) {
+        // One error means a function with its own argument checks (macsql's functions): its
+        // message names the function and the argument, so it is the whole story.
+        let errors = &msg[i + SIGNATURE.len()..];
+        let errors = &errors[..errors.find(BUG_BOILERPLATE).unwrap_or(errors.len())];
+        let errors = errors.trim().trim_end_matches('.');
+        if !errors.contains(".,") {
+            return errors.to_string();
+        }
+    }
     if let Some(i) = msg.find("No function matches the given name") {
         let rest = &msg[i..];
         // Keep the first copy only (the message repeats after the candidate list).

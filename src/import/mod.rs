@@ -1,15 +1,41 @@
-//! Importers for existing annotation sets (MAAD-Face, CelebA, FairFace, Face API tables).
+//! Importers for existing annotation sets (MAAD-Face, CelebA, FairFace, Face API tables): each
+//! becomes an annotation table in the shared layout of [`crate::annotations`], written atomically.
 
-use std::path::PathBuf;
+pub mod celeba;
+pub mod faceapi;
+pub mod fairface;
+pub mod input;
+pub mod maad;
+pub mod table;
 
+use std::path::{Path, PathBuf};
+
+use crate::annotations::{Band, write_parquet_atomic};
 use crate::error::Result;
 
-/// Errors of the importers.
+/// Errors of the importers: malformed input, named by file, line and column.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The input is malformed.
-    #[error("{0}")]
-    Malformed(String),
+    /// A problem at one place of the input.
+    #[error("{}:{line}: {column}{message}", file.display())]
+    At {
+        /// The input file.
+        file: PathBuf,
+        /// The line (1-based).
+        line: u64,
+        /// The column followed by `: `, e.g. `column 3 ('Male'): ` (empty when unknown).
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A problem with the whole file.
+    #[error("{}: {message}", file.display())]
+    File {
+        /// The input file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// The annotation formats `macsql import` reads.
@@ -47,7 +73,107 @@ pub struct ImportArgs {
     pub output: PathBuf,
 }
 
-/// Runs `macsql import`.
-pub fn run(_args: ImportArgs) -> Result<()> {
-    Err(crate::Error::InvalidArgument("import: being built".into()))
+/// The current time as RFC 3339 in UTC, to the second (`2026-11-27T22:40:00Z`).
+pub fn utc_now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+/// Formats Unix time `secs` as RFC 3339 in UTC.
+fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+impl ImportFormat {
+    /// The format's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportFormat::Maad => "maad",
+            ImportFormat::Celeba => "celeba",
+            ImportFormat::Fairface => "fairface",
+            ImportFormat::Faceapi => "faceapi",
+            ImportFormat::Styleflow => "styleflow",
+        }
+    }
+}
+
+/// Reads `input` in `format` into an annotation table (schema and one record batch) for
+/// `dataset` of `kind` (`real` / `synthetic`), probabilities labelled by `band`.
+pub fn import(
+    format: ImportFormat,
+    input: &Path,
+    dataset: &str,
+    kind: &str,
+    band: Band,
+) -> Result<(arrow::datatypes::SchemaRef, arrow::array::RecordBatch)> {
+    if kind != "real" && kind != "synthetic" {
+        return Err(crate::Error::InvalidArgument(format!(
+            "import: --kind must be real or synthetic, got '{kind}'"
+        )));
+    }
+    if !input.exists() {
+        return Err(crate::Error::NotFound(input.to_path_buf()));
+    }
+    let imported = match format {
+        ImportFormat::Maad => maad::read(input)?,
+        ImportFormat::Celeba => celeba::read(input)?,
+        ImportFormat::Fairface => fairface::read(input)?,
+        ImportFormat::Faceapi => faceapi::read_faceapi(input, band)?,
+        ImportFormat::Styleflow => faceapi::read_styleflow(input, band)?,
+    };
+    let provenance = table::Provenance {
+        source: format!("import:{}", format.name()),
+        input: input.display().to_string(),
+        band,
+    };
+    table::to_batch(imported, dataset, kind, &provenance)
+}
+
+/// Runs `macsql import`: reads the input, then writes the table atomically (nothing is written
+/// when the input is malformed).
+pub fn run(args: ImportArgs) -> Result<()> {
+    let (schema, batch) = import(
+        args.format,
+        &args.input,
+        &args.dataset,
+        &args.kind,
+        Band::default(),
+    )?;
+    let labels = schema
+        .fields()
+        .iter()
+        .filter(|f| crate::annotations::MAAD_ATTRIBUTES.contains(&f.name().as_str()))
+        .count();
+    if let Some(parent) = args.output.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| crate::Error::io(parent, e))?;
+    }
+    let rows = write_parquet_atomic(&args.output, schema, [Ok(batch)])?;
+    println!(
+        "{}: {rows} rows, {labels} MAAD attributes ({}) -> {}",
+        args.input.display(),
+        args.format.name(),
+        args.output.display()
+    );
+    Ok(())
 }

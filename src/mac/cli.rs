@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::annotate::{AnnotateOptions, annotate};
 use crate::error::Result;
 
 /// Arguments of `macsql annotate`.
@@ -39,7 +40,42 @@ pub struct AnnotateArgs {
     pub quiet: bool,
 }
 
+impl AnnotateArgs {
+    /// The pipeline options these arguments describe.
+    pub fn options(&self) -> AnnotateOptions {
+        let threads = self
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        AnnotateOptions {
+            paths: self.paths.clone(),
+            dataset: self.dataset.clone(),
+            kind: self.kind.clone(),
+            model: self.model.clone(),
+            output: self.output.clone(),
+            batch: self.batch,
+            threads,
+            identity_from_dir: self.identity_from_dir,
+            resume: self.resume,
+            progress: !self.quiet,
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+        }
+    }
+}
+
 /// Runs `macsql annotate`.
-pub fn run(_args: AnnotateArgs) -> Result<()> {
-    Err(crate::Error::InvalidArgument("annotate: being built".into()))
+pub fn run(args: AnnotateArgs) -> Result<()> {
+    let summary = annotate(&args.options())?;
+    if !args.quiet {
+        let rate = summary.annotated as f64 / summary.seconds.max(1e-9);
+        eprintln!(
+            "annotated {} images ({} unreadable, {} done earlier) in {:.1} s ({rate:.1} images/s); {} rows in {}",
+            summary.annotated,
+            summary.errors,
+            summary.skipped,
+            summary.seconds,
+            summary.rows,
+            args.output.display()
+        );
+    }
+    Ok(())
 }

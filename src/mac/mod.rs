@@ -1,16 +1,83 @@
 //! The massive attribute classifier (MAC): model bundles, preprocessing, ONNX Runtime, annotation.
+//!
+//! - [`manifest`]: the TOML bundle manifest (models, crops, normalisation, attribute readers, bands);
+//! - [`preprocess`]: decoding, cropping, resizing, normalising (pure functions);
+//! - [`runtime`]: loading ONNX Runtime (ORT_DYLIB_PATH, cache, or the PyPI wheel);
+//! - [`classifier`]: ONNX sessions checked against the manifest, batched inference;
+//! - [`annotate`]: the pipelined, resumable `macsql annotate`;
+//! - [`udf`] and [`images`]: `mac_annotate(path)` and `images('folder')` in SQL.
 
+pub mod annotate;
+pub mod classifier;
 pub mod cli;
+pub mod images;
+pub mod inputs;
+pub mod manifest;
+pub mod preprocess;
+pub mod runtime;
+pub mod table;
+pub mod udf;
+
+use std::path::PathBuf;
 
 use datafusion::prelude::SessionContext;
 
 /// Errors of the attribute classifier.
 #[derive(Debug, thiserror::Error)]
 pub enum MacError {
-    /// A model bundle manifest is invalid.
+    /// A model bundle manifest is invalid (or does not match its models).
+    #[error("{}: {key}: {message}", path.display())]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// The offending key, e.g. `model[0].crop`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A manifest is not valid TOML or has unknown / missing keys.
+    #[error("{}: {message}", path.display())]
+    ManifestParse {
+        /// The manifest file.
+        path: PathBuf,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A manifest cannot be read.
+    #[error("cannot read model bundle {}: {source} (pass --model or set MACSQL_MODEL)", path.display())]
+    ManifestRead {
+        /// The manifest file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// ONNX Runtime could not be loaded.
     #[error("{0}")]
-    Manifest(String),
+    Runtime(String),
+    /// ONNX Runtime failed on a model.
+    #[error("ONNX Runtime, model {model}: {message}")]
+    Onnx {
+        /// The model file.
+        model: String,
+        /// The runtime's message.
+        message: String,
+    },
+    /// An input folder or CSV listing cannot be used.
+    #[error("{}: {message}", path.display())]
+    Input {
+        /// The folder or file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// `--resume` cannot continue from the files found.
+    #[error("{0}")]
+    Resume(String),
 }
 
-/// Registers `mac_annotate` and `images` on `ctx`.
-pub fn register(_ctx: &SessionContext) {}
+/// Registers `mac_annotate` and `images` on `ctx`. Nothing is loaded here: the bundle and
+/// ONNX Runtime load on the first call of `mac_annotate`.
+pub fn register(ctx: &SessionContext) {
+    ctx.register_udf(udf::MacAnnotate::new().into());
+    ctx.register_udtf("images", std::sync::Arc::new(images::ImagesFunction));
+}

@@ -2,5 +2,8 @@
 
 mod cli;
 mod common;
+mod mac;
 mod shell_pty;
 mod slt;
+mod demo;
+mod import;

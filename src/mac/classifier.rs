@@ -1,0 +1,240 @@
+//! The classifier: one ONNX Runtime session per model of a bundle, checked against the
+//! manifest, turning batches of preprocessed tensors into attribute values.
+
+use std::sync::{Arc, Mutex};
+
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::Tensor;
+
+use super::MacError;
+use super::manifest::{Bundle, Layout};
+
+/// Attribute values of one image, in the bundle's attribute order (probabilities for
+/// probability attributes, numbers for numeric estimates).
+pub type Scores = Vec<f32>;
+
+/// A loaded bundle: sessions ready to run.
+pub struct Classifier {
+    /// The bundle.
+    pub bundle: Arc<Bundle>,
+    sessions: Vec<Mutex<Session>>,
+    outputs: Vec<String>,
+    widths: Vec<usize>,
+}
+
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("bundle", &self.bundle.name)
+            .finish()
+    }
+}
+
+fn shape_err(bundle: &Bundle, key: String, message: String) -> MacError {
+    MacError::Manifest {
+        path: bundle.path.clone(),
+        key,
+        message,
+    }
+}
+
+impl Classifier {
+    /// Loads ONNX Runtime and one session per model (`threads` intra-op threads each) and
+    /// checks input names, input shapes and output widths against the manifest.
+    pub fn load(bundle: Arc<Bundle>, threads: usize) -> Result<Classifier, MacError> {
+        let env = super::runtime::environment()?;
+        let mut sessions = Vec::new();
+        let mut outputs = Vec::new();
+        let mut widths = Vec::new();
+        for (i, (m, file)) in bundle.models.iter().zip(&bundle.files).enumerate() {
+            let onnx = |e: String| MacError::Onnx {
+                model: file.display().to_string(),
+                message: e,
+            };
+            let session = Session::builder(env)
+                .map_err(|e| onnx(e.to_string()))?
+                .with_optimization_level(GraphOptimizationLevel::Level3)
+                .map_err(|e| onnx(e.to_string()))?
+                .with_intra_threads(threads.max(1))
+                .map_err(|e| onnx(e.to_string()))?
+                // Decoding threads share the cores: spinning ORT workers would steal their time.
+                .with_intra_op_spinning(false)
+                .map_err(|e| onnx(e.to_string()))?
+                .commit_from_file(file)
+                .map_err(|e| onnx(e.to_string()))?;
+            let input = session
+                .inputs()
+                .iter()
+                .find(|o| o.name() == m.input)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = session.inputs().iter().map(|o| o.name()).collect();
+                    shape_err(
+                        &bundle,
+                        format!("model[{i}].input"),
+                        format!(
+                            "{} has no input '{}' (inputs: {})",
+                            file.display(),
+                            m.input,
+                            names.join(", ")
+                        ),
+                    )
+                })?;
+            let [w, h] = m.size;
+            let c = m.colour.channels() as i64;
+            let want: [i64; 4] = match m.layout {
+                Layout::Nchw => [-1, c, h as i64, w as i64],
+                Layout::Nhwc => [-1, h as i64, w as i64, c],
+            };
+            let got: Vec<i64> = input
+                .dtype()
+                .tensor_shape()
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default();
+            let fits = got.len() == 4 && got.iter().zip(&want).skip(1).all(|(g, w)| *g < 0 || g == w);
+            if !fits {
+                return Err(shape_err(
+                    &bundle,
+                    format!("model[{i}].size"),
+                    format!(
+                        "input '{}' of {} has shape {:?}, but size/layout/colour give {:?} (-1 = any)",
+                        m.input,
+                        file.display(),
+                        got,
+                        want
+                    ),
+                ));
+            }
+            let output = match &m.output {
+                Some(name) => session
+                    .outputs()
+                    .iter()
+                    .find(|o| o.name() == name)
+                    .ok_or_else(|| {
+                        shape_err(
+                            &bundle,
+                            format!("model[{i}].output"),
+                            format!("{} has no output '{name}'", file.display()),
+                        )
+                    })?,
+                None => session.outputs().first().ok_or_else(|| {
+                    shape_err(
+                        &bundle,
+                        format!("model[{i}].output"),
+                        "model has no outputs".into(),
+                    )
+                })?,
+            };
+            let width = output
+                .dtype()
+                .tensor_shape()
+                .and_then(|s| s.last().copied())
+                .filter(|w| *w > 0)
+                .map(|w| w as usize);
+            if let Some(width) = width {
+                for (j, a) in bundle.attributes.iter().enumerate() {
+                    if a.model == i && a.reader.min_len() > width {
+                        return Err(shape_err(
+                            &bundle,
+                            format!("attribute[{j}]"),
+                            format!(
+                                "reads {} values but output '{}' of {} has {width}",
+                                a.reader.min_len(),
+                                output.name(),
+                                file.display()
+                            ),
+                        ));
+                    }
+                }
+            }
+            outputs.push(output.name().to_string());
+            widths.push(width.unwrap_or(0));
+            sessions.push(Mutex::new(session));
+        }
+        Ok(Classifier {
+            bundle,
+            sessions,
+            outputs,
+            widths,
+        })
+    }
+
+    /// Runs every model on a batch of `n` images; `inputs[m]` holds model m's tensors of
+    /// the n images back to back. Returns the scores of each image.
+    pub fn run(&self, inputs: Vec<Vec<f32>>, n: usize) -> Result<Vec<Scores>, MacError> {
+        let nattr = self.bundle.attributes.len();
+        let mut scores = vec![vec![f32::NAN; nattr]; n];
+        if n == 0 {
+            return Ok(scores);
+        }
+        for (i, data) in inputs.into_iter().enumerate() {
+            let m = &self.bundle.models[i];
+            let file = &self.bundle.files[i];
+            let onnx = |e: String| MacError::Onnx {
+                model: file.display().to_string(),
+                message: e,
+            };
+            let [w, h] = m.size;
+            let c = m.colour.channels();
+            let shape = match m.layout {
+                Layout::Nchw => [n, c, h as usize, w as usize],
+                Layout::Nhwc => [n, h as usize, w as usize, c],
+            };
+            let tensor = Tensor::from_array((shape, data)).map_err(|e| onnx(e.to_string()))?;
+            let mut session = self.sessions[i].lock().unwrap_or_else(|p| p.into_inner());
+            let outputs = session
+                .run(ort::inputs![m.input.as_str() => tensor])
+                .map_err(|e| onnx(e.to_string()))?;
+            let value = outputs
+                .get(&self.outputs[i])
+                .ok_or_else(|| onnx(format!("no output '{}'", self.outputs[i])))?;
+            let (_, flat) = value
+                .try_extract_tensor::<f32>()
+                .map_err(|e| onnx(e.to_string()))?;
+            let width = if self.widths[i] > 0 {
+                self.widths[i]
+            } else {
+                flat.len() / n
+            };
+            if width == 0 || flat.len() != width * n {
+                return Err(onnx(format!(
+                    "unexpected output size {} for {n} images",
+                    flat.len()
+                )));
+            }
+            for (k, row) in flat.chunks(width).enumerate() {
+                let row = if m.softmax_in_graph {
+                    row.to_vec()
+                } else {
+                    softmax(row)
+                };
+                for (j, a) in self.bundle.attributes.iter().enumerate() {
+                    if a.model == i {
+                        scores[k][j] = a.reader.read(&row).unwrap_or(f32::NAN);
+                    }
+                }
+            }
+        }
+        Ok(scores)
+    }
+}
+
+/// The softmax of a row of logits.
+pub fn softmax(row: &[f32]) -> Vec<f32> {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.into_iter().map(|v| v / sum).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::softmax;
+
+    #[test]
+    fn softmax_sums_to_one() {
+        let p = softmax(&[1.0, 2.0, 3.0]);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(p[2] > p[1] && p[1] > p[0]);
+    }
+}

@@ -1,0 +1,480 @@
+//! The model bundle manifest (TOML): which ONNX models to run, how an image becomes each
+//! model's input, and how their outputs become MAAD-Face attributes. Parsing and validation
+//! only; no model is loaded here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::MacError;
+use crate::annotations::{Band, MAAD_ATTRIBUTES};
+
+/// Tensor layout of a model input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Layout {
+    /// Batch, channel, height, width.
+    #[serde(rename = "NCHW", alias = "nchw")]
+    Nchw,
+    /// Batch, height, width, channel.
+    #[serde(rename = "NHWC", alias = "nhwc")]
+    Nhwc,
+}
+
+/// Colour of a model input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Colour {
+    /// Three channels, red first.
+    #[serde(rename = "RGB", alias = "rgb")]
+    Rgb,
+    /// One channel: ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B), as OpenCV computes it.
+    #[serde(rename = "gray", alias = "grey", alias = "GRAY")]
+    Gray,
+}
+
+impl Colour {
+    /// Number of channels.
+    pub fn channels(self) -> usize {
+        match self {
+            Colour::Rgb => 3,
+            Colour::Gray => 1,
+        }
+    }
+}
+
+/// How an attribute is read from a model output row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadKind {
+    /// Probability = output[index] (of the softmax).
+    Index,
+    /// Probability = sum of output over a half-open bin range.
+    Mass,
+    /// output[index] as is: a probability, or a number with `numeric = true`.
+    Value,
+    /// Numeric estimate = sum of output[i] * weights[i].
+    Expected,
+}
+
+/// One `[[model]]` table of the manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Name that attributes refer to.
+    pub name: String,
+    /// ONNX file, relative to the manifest.
+    pub file: PathBuf,
+    /// Input tensor name.
+    pub input: String,
+    /// Output tensor name (default: the model's first output).
+    #[serde(default)]
+    pub output: Option<String>,
+    /// Input image size, [width, height].
+    pub size: [u32; 2],
+    /// Tensor layout.
+    pub layout: Layout,
+    /// Colour of the input.
+    pub colour: Colour,
+    /// Face box [left, top, right, bottom] as fractions of the image.
+    pub crop: [f32; 4],
+    /// Per-channel (or single) value subtracted from the 0..255 pixel.
+    #[serde(default)]
+    pub mean: Vec<f32>,
+    /// Multiplier applied after subtracting the mean.
+    #[serde(default)]
+    pub scale: Option<f32>,
+    /// Per-channel (or single) divisor applied after subtracting the mean (instead of scale).
+    #[serde(default)]
+    pub std: Option<Vec<f32>>,
+    /// Whether the output already holds probabilities (otherwise a softmax is applied).
+    #[serde(default)]
+    pub softmax_in_graph: bool,
+}
+
+/// One `[[attribute]]` table of the manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttributeSpec {
+    name: String,
+    model: String,
+    read: ReadKind,
+    #[serde(default)]
+    index: Option<usize>,
+    #[serde(default)]
+    bins: Option<[usize; 2]>,
+    #[serde(default)]
+    weights: Option<Vec<f32>>,
+    #[serde(default)]
+    numeric: bool,
+    #[serde(default)]
+    band: Option<Band>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    model: Vec<ModelSpec>,
+    attribute: Vec<AttributeSpec>,
+}
+
+/// How an attribute's value is computed from its model's output row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reader {
+    /// row[i].
+    Index(usize),
+    /// Sum of row[a..b].
+    Mass(usize, usize),
+    /// Sum of row[i] * w[i].
+    Expected(Vec<f32>),
+}
+
+impl Reader {
+    /// The value read from one (already normalised) output row; `None` if the row is too short.
+    pub fn read(&self, row: &[f32]) -> Option<f32> {
+        match self {
+            Reader::Index(i) => row.get(*i).copied(),
+            Reader::Mass(a, b) => row.get(*a..*b).map(|s| s.iter().sum::<f32>().clamp(0.0, 1.0)),
+            Reader::Expected(w) => {
+                (row.len() == w.len()).then(|| row.iter().zip(w).map(|(p, w)| p * w).sum::<f32>())
+            }
+        }
+    }
+
+    /// The smallest output row length this reader needs.
+    pub fn min_len(&self) -> usize {
+        match self {
+            Reader::Index(i) => i + 1,
+            Reader::Mass(_, b) => *b,
+            Reader::Expected(w) => w.len(),
+        }
+    }
+}
+
+/// A validated attribute of the bundle.
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    /// MAAD name (probability attributes) or column name (numeric estimates).
+    pub name: String,
+    /// Index into [`Bundle::models`].
+    pub model: usize,
+    /// How the value is read.
+    pub reader: Reader,
+    /// Reliability band for probability attributes; `None` for numeric estimates.
+    pub band: Option<Band>,
+}
+
+/// A validated model bundle: the manifest with resolved files and their checksums.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The manifest file.
+    pub path: PathBuf,
+    /// Bundle name.
+    pub name: String,
+    /// Bundle version.
+    pub version: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// The models, in manifest order.
+    pub models: Vec<ModelSpec>,
+    /// Resolved ONNX file of each model.
+    pub files: Vec<PathBuf>,
+    /// sha256 (hex) of each model file.
+    pub sha256: Vec<String>,
+    /// The attributes, in manifest order.
+    pub attributes: Vec<Attribute>,
+    /// sha256 (hex) over the manifest text and the model checksums: the bundle's identity.
+    pub hash: String,
+}
+
+fn bad(path: &Path, key: impl Into<String>, message: impl Into<String>) -> MacError {
+    MacError::Manifest {
+        path: path.to_path_buf(),
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+/// Hex sha256 of a file's bytes.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Bundle {
+    /// Reads and validates the manifest at `path`, checks that every model file exists and
+    /// checksums it. Errors name the manifest and the offending key.
+    pub fn load(path: &Path) -> Result<Bundle, MacError> {
+        let text = std::fs::read_to_string(path).map_err(|e| MacError::ManifestRead {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        let mut bundle = Bundle::parse(path, &text)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut hasher = Sha256::new();
+        hasher.update(text.as_bytes());
+        for (i, m) in bundle.models.iter().enumerate() {
+            let file = dir.join(&m.file);
+            let sum = sha256_file(&file).map_err(|e| {
+                bad(
+                    path,
+                    format!("model[{i}].file"),
+                    format!("cannot read model file {}: {e}", file.display()),
+                )
+            })?;
+            hasher.update(sum.as_bytes());
+            bundle.files.push(file);
+            bundle.sha256.push(sum);
+        }
+        bundle.hash = hex(&hasher.finalize());
+        Ok(bundle)
+    }
+
+    /// Parses and validates manifest text (`path` is used in messages only); model files
+    /// are not touched.
+    pub fn parse(path: &Path, text: &str) -> Result<Bundle, MacError> {
+        let file: ManifestFile = toml::from_str(text).map_err(|e| MacError::ManifestParse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        if file.model.is_empty() {
+            return Err(bad(path, "model", "at least one [[model]] is required"));
+        }
+        let mut names = BTreeMap::new();
+        for (i, m) in file.model.iter().enumerate() {
+            validate_model(path, i, m)?;
+            if names.insert(m.name.clone(), i).is_some() {
+                return Err(bad(
+                    path,
+                    format!("model[{i}].name"),
+                    format!("duplicate model name '{}'", m.name),
+                ));
+            }
+        }
+        let mut attributes = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, a) in file.attribute.iter().enumerate() {
+            let key = |k: &str| format!("attribute[{i}].{k}");
+            let model = *names
+                .get(&a.model)
+                .ok_or_else(|| bad(path, key("model"), format!("no [[model]] named '{}'", a.model)))?;
+            let need_index = || {
+                a.index
+                    .ok_or_else(|| bad(path, key("index"), "required for this read"))
+            };
+            let (reader, numeric) = match a.read {
+                ReadKind::Index => (Reader::Index(need_index()?), false),
+                ReadKind::Value => (Reader::Index(need_index()?), a.numeric),
+                ReadKind::Mass => {
+                    let [lo, hi] = a
+                        .bins
+                        .ok_or_else(|| bad(path, key("bins"), "required for read = \"mass\""))?;
+                    if lo >= hi {
+                        return Err(bad(path, key("bins"), "expected [first, end) with first < end"));
+                    }
+                    (Reader::Mass(lo, hi), false)
+                }
+                ReadKind::Expected => {
+                    let w = a
+                        .weights
+                        .clone()
+                        .ok_or_else(|| bad(path, key("weights"), "required for read = \"expected\""))?;
+                    if w.is_empty() {
+                        return Err(bad(path, key("weights"), "must not be empty"));
+                    }
+                    (Reader::Expected(w), true)
+                }
+            };
+            let reserved = ["path", "dataset", "kind", "identity", "error"];
+            if reserved.contains(&a.name.as_str()) || a.name.is_empty() {
+                return Err(bad(
+                    path,
+                    key("name"),
+                    format!("'{}' is a reserved column", a.name),
+                ));
+            }
+            if !numeric && !MAAD_ATTRIBUTES.contains(&a.name.as_str()) {
+                return Err(bad(
+                    path,
+                    key("name"),
+                    format!(
+                        "'{}' is not a MAAD-Face attribute name (e.g. Male, Smiling, Young)",
+                        a.name
+                    ),
+                ));
+            }
+            if !seen.insert(a.name.clone()) {
+                return Err(bad(
+                    path,
+                    key("name"),
+                    format!("duplicate attribute '{}'", a.name),
+                ));
+            }
+            let band = if numeric {
+                None
+            } else {
+                let b = a.band.unwrap_or_default();
+                if !(0.0..=1.0).contains(&b.lo) || !(0.0..=1.0).contains(&b.hi) || b.lo > b.hi {
+                    return Err(bad(path, key("band"), "expected 0 <= lo <= hi <= 1"));
+                }
+                Some(b)
+            };
+            attributes.push(Attribute {
+                name: a.name.clone(),
+                model,
+                reader,
+                band,
+            });
+        }
+        if attributes.is_empty() {
+            return Err(bad(path, "attribute", "at least one [[attribute]] is required"));
+        }
+        Ok(Bundle {
+            path: path.to_path_buf(),
+            name: file.name,
+            version: file.version,
+            description: file.description,
+            models: file.model,
+            files: Vec::new(),
+            sha256: Vec::new(),
+            attributes,
+            hash: String::new(),
+        })
+    }
+
+    /// The reliability bands of the probability attributes, as a JSON object.
+    pub fn bands_json(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .attributes
+            .iter()
+            .filter_map(|a| {
+                a.band
+                    .map(|b| (a.name.clone(), serde_json::json!({"lo": b.lo, "hi": b.hi})))
+            })
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+
+    /// Model file name -> sha256, as a JSON object.
+    pub fn models_json(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .models
+            .iter()
+            .zip(&self.sha256)
+            .map(|(m, s)| (m.file.display().to_string(), serde_json::Value::from(s.clone())))
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+}
+
+fn validate_model(path: &Path, i: usize, m: &ModelSpec) -> Result<(), MacError> {
+    let key = |k: &str| format!("model[{i}].{k}");
+    if m.size[0] == 0 || m.size[1] == 0 || m.size[0] > 4096 || m.size[1] > 4096 {
+        return Err(bad(path, key("size"), "expected [width, height], each 1..=4096"));
+    }
+    let [l, t, r, b] = m.crop;
+    let ok = |v: f32| v.is_finite() && (-1.0..=2.0).contains(&v);
+    if !(ok(l) && ok(t) && ok(r) && ok(b)) || r <= l || b <= t {
+        return Err(bad(
+            path,
+            key("crop"),
+            "expected [left, top, right, bottom] fractions of the image with left < right, top < bottom",
+        ));
+    }
+    let c = m.colour.channels();
+    if !(m.mean.is_empty() || m.mean.len() == 1 || m.mean.len() == c) {
+        return Err(bad(path, key("mean"), format!("expected 1 or {c} values")));
+    }
+    match (&m.scale, &m.std) {
+        (Some(_), Some(_)) => return Err(bad(path, key("std"), "give either scale or std, not both")),
+        (Some(s), None) if !s.is_finite() || *s == 0.0 => {
+            return Err(bad(path, key("scale"), "must be a non-zero number"));
+        }
+        (None, Some(s)) if !(s.len() == 1 || s.len() == c) || s.iter().any(|v| *v == 0.0) => {
+            return Err(bad(
+                path,
+                key("std"),
+                format!("expected 1 or {c} non-zero values"),
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "t"
+[[model]]
+name = "g"
+file = "g.onnx"
+input = "images"
+size = [32, 32]
+layout = "NCHW"
+colour = "RGB"
+crop = [0.2, 0.25, 0.8, 0.85]
+mean = [1, 2, 3]
+scale = 0.5
+[[attribute]]
+name = "Male"
+model = "g"
+read = "index"
+index = 1
+[[attribute]]
+name = "age"
+model = "g"
+read = "expected"
+weights = [1, 2]
+"#;
+
+    fn err(text: &str) -> String {
+        Bundle::parse(Path::new("m.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_a_good_manifest() {
+        let b = Bundle::parse(Path::new("m.toml"), GOOD).unwrap();
+        assert_eq!(b.attributes.len(), 2);
+        assert_eq!(b.attributes[0].reader, Reader::Index(1));
+        assert_eq!(b.attributes[0].band, Some(Band::default()));
+        assert!(b.attributes[1].band.is_none());
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let e = err(&GOOD.replace(
+            "model = \"g\"\nread = \"index\"",
+            "model = \"x\"\nread = \"index\"",
+        ));
+        assert!(e.contains("m.toml") && e.contains("attribute[0].model"), "{e}");
+        let e = err(&GOOD.replace("crop = [0.2, 0.25, 0.8, 0.85]", "crop = [0.8, 0.25, 0.2, 0.85]"));
+        assert!(e.contains("model[0].crop"), "{e}");
+        let e = err(&GOOD.replace("name = \"Male\"", "name = \"Manly\""));
+        assert!(e.contains("attribute[0].name") && e.contains("MAAD"), "{e}");
+        let e = err(&GOOD.replace("layout = \"NCHW\"", "layout = \"CHW\""));
+        assert!(e.contains("m.toml") && e.contains("layout"), "{e}");
+        let e = err(&GOOD.replace("index = 1", ""));
+        assert!(e.contains("attribute[0].index"), "{e}");
+    }
+
+    #[test]
+    fn readers_read_rows() {
+        let row = [0.1, 0.2, 0.3, 0.4];
+        assert_eq!(Reader::Index(2).read(&row), Some(0.3));
+        assert!((Reader::Mass(1, 3).read(&row).unwrap() - 0.5).abs() < 1e-6);
+        assert!((Reader::Expected(vec![0.0, 1.0, 2.0, 3.0]).read(&row).unwrap() - 2.0).abs() < 1e-6);
+        assert_eq!(Reader::Index(9).read(&row), None);
+    }
+}

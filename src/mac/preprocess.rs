@@ -1,0 +1,156 @@
+//! Image preprocessing (pure functions): decode, crop the face box, resize, convert the
+//! colour and normalise into a model's input layout.
+
+use std::path::Path;
+
+use image::imageops::FilterType;
+use image::{DynamicImage, RgbImage};
+
+use super::manifest::{Colour, Layout, ModelSpec};
+
+/// Decodes an image file (format sniffed from its bytes).
+pub fn decode(path: &Path) -> Result<DynamicImage, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    decode_bytes(&bytes)
+}
+
+/// Decodes image bytes (format sniffed from the content).
+pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
+    image::load_from_memory(bytes).map_err(|e| format!("cannot decode image: {e}"))
+}
+
+/// The pixel box `(x, y, width, height)` of a relative crop `[left, top, right, bottom]`
+/// in a `w` x `h` image, clamped to the image and at least one pixel wide and high.
+pub fn crop_box(w: u32, h: u32, crop: [f32; 4]) -> (u32, u32, u32, u32) {
+    let px = |f: f32, n: u32| ((f * n as f32).round().max(0.0) as u32).min(n.saturating_sub(1));
+    let x0 = px(crop[0], w);
+    let y0 = px(crop[1], h);
+    let x1 = ((crop[2] * w as f32).round().max(0.0) as u32).clamp(x0 + 1, w.max(x0 + 1));
+    let y1 = ((crop[3] * h as f32).round().max(0.0) as u32).clamp(y0 + 1, h.max(y0 + 1));
+    (x0, y0, x1 - x0, y1 - y0)
+}
+
+/// Crops and resizes `img` for `model` (antialiased bilinear resampling) into 8-bit RGB.
+/// `DynamicImage` methods are used on purpose: they are compiled (and optimised) in the
+/// image crate, where generic `imageops` calls would be compiled at this crate's level.
+pub fn crop_resize(img: &DynamicImage, model: &ModelSpec) -> RgbImage {
+    let (x, y, w, h) = crop_box(img.width(), img.height(), model.crop);
+    let view = img.crop_imm(x, y, w, h);
+    let [tw, th] = model.size;
+    if w == tw && h == th {
+        return view.into_rgb8();
+    }
+    view.resize_exact(tw, th, FilterType::Triangle).into_rgb8()
+}
+
+/// Appends the normalised input tensor of one image (already cropped and resized to the
+/// model's size) to `out`, in the model's layout and colour.
+pub fn append_tensor(resized: &RgbImage, model: &ModelSpec, out: &mut Vec<f32>) {
+    let c = model.colour.channels();
+    let (w, h) = (resized.width() as usize, resized.height() as usize);
+    let pick = |v: &[f32], i: usize, default: f32| match v.len() {
+        0 => default,
+        1 => v[0],
+        _ => v[i],
+    };
+    let mul: Vec<f32> = (0..c)
+        .map(|i| match (&model.scale, &model.std) {
+            (Some(s), _) => *s,
+            (None, Some(std)) => 1.0 / pick(std, i, 1.0),
+            (None, None) => 1.0,
+        })
+        .collect();
+    let mean: Vec<f32> = (0..c).map(|i| pick(&model.mean, i, 0.0)).collect();
+    let start = out.len();
+    out.resize(start + c * w * h, 0.0);
+    let dst = &mut out[start..];
+    for (i, p) in resized.pixels().enumerate() {
+        let vals: [f32; 3] = [p[0] as f32, p[1] as f32, p[2] as f32];
+        for ch in 0..c {
+            let v = match model.colour {
+                Colour::Rgb => vals[ch],
+                Colour::Gray => 0.299 * vals[0] + 0.587 * vals[1] + 0.114 * vals[2],
+            };
+            let v = (v - mean[ch]) * mul[ch];
+            let idx = match model.layout {
+                Layout::Nchw => ch * w * h + i,
+                Layout::Nhwc => i * c + ch,
+            };
+            dst[idx] = v;
+        }
+    }
+}
+
+/// The input tensors of one decoded image, one per model of the bundle.
+pub fn prepare(img: &DynamicImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
+    models
+        .iter()
+        .map(|m| {
+            let mut v = Vec::new();
+            append_tensor(&crop_resize(img, m), m, &mut v);
+            v
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn spec(layout: Layout, colour: Colour) -> ModelSpec {
+        ModelSpec {
+            name: "m".into(),
+            file: PathBuf::from("m.onnx"),
+            input: "x".into(),
+            output: None,
+            size: [2, 2],
+            layout,
+            colour,
+            crop: [0.0, 0.0, 1.0, 1.0],
+            mean: vec![10.0],
+            scale: Some(0.5),
+            std: None,
+            softmax_in_graph: true,
+        }
+    }
+
+    fn image() -> RgbImage {
+        RgbImage::from_fn(2, 2, |x, y| image::Rgb([(x * 10 + y * 20) as u8, 100, 200]))
+    }
+
+    #[test]
+    fn crop_box_is_relative_and_clamped() {
+        assert_eq!(crop_box(1000, 1000, [0.2, 0.25, 0.8, 0.85]), (200, 250, 600, 600));
+        assert_eq!(crop_box(10, 10, [-0.5, 0.9, 2.0, 3.0]), (0, 9, 10, 1));
+    }
+
+    #[test]
+    fn nchw_puts_channels_first() {
+        let mut out = Vec::new();
+        append_tensor(&image(), &spec(Layout::Nchw, Colour::Rgb), &mut out);
+        assert_eq!(out.len(), 12);
+        // red plane: pixels (0,0)=0, (1,0)=10, (0,1)=20, (1,1)=30 -> (v - 10) * 0.5
+        assert_eq!(&out[0..4], &[-5.0, 0.0, 5.0, 10.0]);
+        assert_eq!(out[4], 45.0);
+        assert_eq!(out[8], 95.0);
+    }
+
+    #[test]
+    fn nhwc_gray_uses_bt601_luma() {
+        let mut out = Vec::new();
+        let mut m = spec(Layout::Nhwc, Colour::Gray);
+        m.mean = vec![0.0];
+        m.scale = None;
+        m.std = Some(vec![2.0]);
+        append_tensor(&image(), &m, &mut out);
+        assert_eq!(out.len(), 4);
+        let luma = 0.587 * 100.0 + 0.114 * 200.0;
+        assert!((out[0] - luma / 2.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn garbage_bytes_do_not_decode() {
+        assert!(decode_bytes(b"not an image").is_err());
+    }
+}

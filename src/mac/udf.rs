@@ -1,0 +1,207 @@
+//! `mac_annotate(path)`: runs the MAC bundle on the image at `path` and returns a struct of
+//! the attribute labels, probabilities and numeric estimates (the columns of `macsql annotate`).
+//! Rows are evaluated in batches; results are cached per process by (path, size, modification
+//! time, bundle hash). A missing or unreadable image gives NULL and a warning on stderr.
+//! The bundle is `MACSQL_MODEL` or `models/mac.toml`, read on first use (planning); ONNX
+//! Runtime and the models load on the first evaluation.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::UNIX_EPOCH;
+
+use arrow::array::{Array, ArrayRef, StringArray, StructArray};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::{DataType, Fields};
+use datafusion::common::{exec_err, plan_err};
+use datafusion::error::Result;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use rayon::prelude::*;
+
+use super::classifier::{Classifier, Scores};
+use super::manifest::Bundle;
+use super::{preprocess, table};
+
+/// Images per inference batch inside a query.
+const BATCH: usize = 32;
+
+/// The bundle `mac_annotate` uses: `MACSQL_MODEL`, else `models/mac.toml`.
+pub fn default_bundle_path() -> PathBuf {
+    std::env::var_os("MACSQL_MODEL")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("models/mac.toml"))
+}
+
+type Key = (String, u64, u128);
+
+struct State {
+    bundle: Arc<Bundle>,
+    fields: Fields,
+    classifier: OnceLock<std::result::Result<Classifier, String>>,
+    cache: Mutex<HashMap<Key, Option<Scores>>>,
+}
+
+/// The `mac_annotate` scalar function.
+#[derive(Debug)]
+pub struct MacAnnotate {
+    signature: Signature,
+    state: OnceLock<std::result::Result<Arc<State>, String>>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("bundle", &self.bundle.name)
+            .finish()
+    }
+}
+
+impl Default for MacAnnotate {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PartialEq for MacAnnotate {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for MacAnnotate {}
+
+impl Hash for MacAnnotate {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        "mac_annotate".hash(state);
+    }
+}
+
+impl MacAnnotate {
+    /// A new `mac_annotate` (loads nothing yet).
+    pub fn new() -> Self {
+        MacAnnotate {
+            signature: Signature::string(1, Volatility::Volatile),
+            state: OnceLock::new(),
+        }
+    }
+
+    fn state(&self) -> Result<&Arc<State>> {
+        let state = self.state.get_or_init(|| {
+            let path = default_bundle_path();
+            let bundle = Bundle::load(&path).map_err(|e| e.to_string())?;
+            let fields: Fields = table::attribute_fields(&bundle).into();
+            Ok(Arc::new(State {
+                bundle: Arc::new(bundle),
+                fields,
+                classifier: OnceLock::new(),
+                cache: Mutex::new(HashMap::new()),
+            }))
+        });
+        match state {
+            Ok(s) => Ok(s),
+            Err(e) => plan_err!("mac_annotate: {e}"),
+        }
+    }
+}
+
+fn file_key(path: &str) -> std::result::Result<Key, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    Ok((path.to_string(), meta.len(), mtime))
+}
+
+impl ScalarUDFImpl for MacAnnotate {
+    fn name(&self) -> &str {
+        "mac_annotate"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Struct(self.state()?.fields.clone()))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let state = self.state()?;
+        let [arg] = args.args.as_slice() else {
+            return exec_err!("mac_annotate: expected one argument, an image path");
+        };
+        let array = arg.to_array(args.number_rows)?;
+        let array = arrow::compute::cast(&array, &DataType::Utf8)?;
+        let Some(paths) = array.as_any().downcast_ref::<StringArray>() else {
+            return exec_err!("mac_annotate: the argument must be a string (an image path)");
+        };
+        let n = paths.len();
+        let mut results: Vec<Option<Scores>> = vec![None; n];
+        let mut misses: Vec<(usize, Key)> = Vec::new();
+        {
+            let cache = state.cache.lock().unwrap_or_else(|p| p.into_inner());
+            for (i, p) in paths.iter().enumerate() {
+                let Some(p) = p else { continue };
+                match file_key(p) {
+                    Ok(key) => match cache.get(&key) {
+                        Some(hit) => results[i] = hit.clone(),
+                        None => misses.push((i, key)),
+                    },
+                    Err(e) => eprintln!("warning: mac_annotate: {p}: {e}"),
+                }
+            }
+        }
+        if !misses.is_empty() {
+            let classifier = state
+                .classifier
+                .get_or_init(|| {
+                    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                    Classifier::load(state.bundle.clone(), threads).map_err(|e| e.to_string())
+                })
+                .as_ref()
+                .map_err(|e| datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}")))?;
+            for chunk in misses.chunks(BATCH) {
+                let prepared: Vec<_> = chunk
+                    .par_iter()
+                    .map(|(_, key)| {
+                        preprocess::decode(Path::new(&key.0))
+                            .map(|img| preprocess::prepare(&img, &state.bundle.models))
+                    })
+                    .collect();
+                let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); state.bundle.models.len()];
+                let mut ok = 0;
+                for t in prepared.iter().flatten() {
+                    for (m, v) in t.iter().enumerate() {
+                        inputs[m].extend_from_slice(v);
+                    }
+                    ok += 1;
+                }
+                let mut scores = classifier
+                    .run(inputs, ok)
+                    .map_err(|e| datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}")))?
+                    .into_iter();
+                let mut cache = state.cache.lock().unwrap_or_else(|p| p.into_inner());
+                for ((i, key), t) in chunk.iter().zip(prepared) {
+                    let value = match t {
+                        Ok(_) => scores.next(),
+                        Err(e) => {
+                            eprintln!("warning: mac_annotate: {}: {e}", key.0);
+                            None
+                        }
+                    };
+                    results[*i] = value.clone();
+                    cache.insert(key.clone(), value);
+                }
+            }
+        }
+        let refs: Vec<Option<&Scores>> = results.iter().map(|r| r.as_ref()).collect();
+        let arrays: Vec<ArrayRef> = table::attribute_arrays(&state.bundle, &refs);
+        let nulls = NullBuffer::from(results.iter().map(|r| r.is_some()).collect::<Vec<bool>>());
+        let out = StructArray::try_new(state.fields.clone(), arrays, Some(nulls))?;
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}

@@ -1,0 +1,305 @@
+//! `macsql import`: the five formats on the shared files and on malformed fixtures.
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{Float32Type, Int8Type};
+use macsql::annotations::{Band, meta};
+use macsql::import::{ImportFormat, import};
+use predicates::prelude::*;
+
+use crate::common::{macsql, shared_data, write};
+
+fn run(format: ImportFormat, rel: &str, kind: &str) -> RecordBatch {
+    let (_, batch) = import(format, &shared_data(rel), "d", kind, Band::default()).expect(rel);
+    batch
+}
+
+fn label(batch: &RecordBatch, name: &str, row: usize) -> i8 {
+    batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_primitive::<Int8Type>()
+        .value(row)
+}
+
+fn positives(batch: &RecordBatch, name: &str) -> usize {
+    let c = batch.column_by_name(name).unwrap().as_primitive::<Int8Type>();
+    c.values().iter().filter(|v| **v == 1).count()
+}
+
+fn error_of(format: ImportFormat, path: &std::path::Path) -> String {
+    import(format, path, "d", "real", Band::default())
+        .expect_err("malformed input must fail")
+        .to_string()
+}
+
+#[test]
+fn celeba_full_file_keeps_maad_names_and_the_six_others() {
+    let b = run(ImportFormat::Celeba, "annotations/celeba_list_attr.txt", "real");
+    assert_eq!(b.num_rows(), 202_599);
+    let schema = b.schema();
+    let maad = schema
+        .fields()
+        .iter()
+        .filter(|f| macsql::annotations::MAAD_ATTRIBUTES.contains(&f.name().as_str()))
+        .count();
+    assert_eq!(maad, 34);
+    for other in [
+        "Blurry",
+        "Mouth_Slightly_Open",
+        "Narrow_Eyes",
+        "Pale_Skin",
+        "Straight_Hair",
+        "Wearing_Necklace",
+    ] {
+        assert!(schema.field_with_name(other).is_ok(), "{other}");
+    }
+    // 000001.jpg: -1 1 1 -1 ... Male is the 21st value (-1), Young the 40th (1).
+    assert_eq!(b.column(0).as_string::<i32>().value(0), "000001.jpg");
+    assert_eq!(label(&b, "Arched_Eyebrows", 0), 1);
+    assert_eq!(label(&b, "Male", 0), -1);
+    assert_eq!(label(&b, "Young", 0), 1);
+    assert_eq!(positives(&b, "Male"), 84_434);
+    assert_eq!(schema.metadata()[meta::SOURCE], "import:celeba");
+}
+
+#[test]
+fn fairface_train_maps_gender_age_bins_and_seven_races() {
+    let b = run(ImportFormat::Fairface, "annotations/fairface_train.csv", "real");
+    assert_eq!(b.num_rows(), 86_744);
+    // train/1.jpg,50-59,Male,East Asian
+    assert_eq!(label(&b, "Male", 0), 1);
+    assert_eq!(label(&b, "Middle_Aged", 0), 1);
+    assert_eq!(label(&b, "Young", 0), -1);
+    assert_eq!(label(&b, "Asian", 0), 1);
+    // East + Southeast Asian; White; Black; 60-69 + more than 70.
+    assert_eq!(positives(&b, "Asian"), 6141 + 5183 + 6146 + 5612);
+    assert_eq!(positives(&b, "White"), 7826 + 8701);
+    assert_eq!(positives(&b, "Black"), 6137 + 6096);
+    assert_eq!(positives(&b, "Senior"), 2779 + 842);
+    for original in ["age_bin", "gender", "race", "service_test"] {
+        assert!(b.schema().field_with_name(original).is_ok(), "{original}");
+    }
+}
+
+#[test]
+fn faceapi_ffhq_gets_probabilities_labels_by_band_and_originals() {
+    let b = run(ImportFormat::Faceapi, "annotations/ffhq_faceapi.csv", "real");
+    assert_eq!(b.num_rows(), 69_471);
+    // 00001,female,26.0,1.0,NoGlasses,0.0,0.0,0.0,0.11,False,True,False,False,...
+    assert_eq!(b.column(0).as_string::<i32>().value(1), "00001");
+    assert_eq!(label(&b, "Male", 1), -1);
+    assert_eq!(label(&b, "Young", 1), 1);
+    assert_eq!(label(&b, "Smiling", 1), 1);
+    assert_eq!(label(&b, "No_Beard", 1), 1);
+    assert_eq!(label(&b, "No_Eyewear", 1), 1);
+    assert_eq!(label(&b, "Heavy_Makeup", 1), 1);
+    let p = b
+        .column_by_name("Smiling_p")
+        .unwrap()
+        .as_primitive::<Float32Type>();
+    assert_eq!(p.value(1), 1.0);
+    for col in [
+        "age",
+        "gender",
+        "glasses",
+        "blur",
+        "yaw",
+        "hair_red",
+        "emo_neutral",
+        "hair_invisible",
+    ] {
+        assert!(b.schema().field_with_name(col).is_ok(), "{col}");
+    }
+    assert!(b.schema().metadata()[meta::BANDS].contains("\"Smiling\":{\"lo\":0.3,\"hi\":0.7}"));
+}
+
+#[test]
+fn styleflow_uses_the_same_fields() {
+    let b = run(
+        ImportFormat::Styleflow,
+        "annotations/styleflow_stylegan2_faceapi.csv",
+        "synthetic",
+    );
+    assert_eq!(b.num_rows(), 1_000);
+    // 0,1.0,1.0,2.7,6.5,0.03,0.4,34.0,0.347
+    assert_eq!(label(&b, "Male", 0), 1);
+    assert_eq!(label(&b, "Eyeglasses", 0), 1);
+    assert_eq!(label(&b, "No_Eyewear", 0), -1);
+    assert_eq!(label(&b, "Middle_Aged", 0), 1);
+    assert_eq!(label(&b, "Smiling", 0), 0, "0.347 is inside the band");
+    assert_eq!(label(&b, "Bald", 0), -1);
+    assert_eq!(label(&b, "No_Beard", 0), 0, "1 - 0.4 is inside the band");
+    let kind = b.column_by_name("kind").unwrap().as_string::<i32>();
+    assert_eq!(kind.value(0), "synthetic");
+    assert!(b.column_by_name("identity").unwrap().is_null(0));
+}
+
+#[test]
+fn maad_csv_is_kept_as_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "maad.csv",
+        "Filename,Identity,Male,Young,5_o_Clock_Shadow\nn000001/0001_01.jpg,n000001,1,-1,0\nn000002/0002_01.jpg,n000002,-1,1,1\n",
+    );
+    let (schema, b) = import(ImportFormat::Maad, &f, "vgg", "real", Band::default()).unwrap();
+    assert_eq!(b.num_rows(), 2);
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "path",
+            "dataset",
+            "kind",
+            "identity",
+            "Male",
+            "Young",
+            "5_o_Clock_Shadow"
+        ]
+    );
+    assert_eq!(label(&b, "5_o_Clock_Shadow", 1), 1);
+    assert_eq!(b.column(3).as_string::<i32>().value(1), "n000002");
+}
+
+#[test]
+fn malformed_inputs_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    // Bad value.
+    let f = write(
+        &dir,
+        "bad.csv",
+        "Filename,Identity,Male,Young\na.jpg,n1,1,-1\nb.jpg,n1,2,1\n",
+    );
+    let e = error_of(ImportFormat::Maad, &f);
+    assert!(
+        e.contains("bad.csv:3: column 3 ('Male'): expected -1, 0 or 1, found '2'"),
+        "{e}"
+    );
+    // Unknown column.
+    let f = write(
+        &dir,
+        "unknown.csv",
+        "Filename,Identity,Male,Smiley\na.jpg,n1,1,1\n",
+    );
+    let e = error_of(ImportFormat::Maad, &f);
+    assert!(
+        e.contains("unknown.csv:1: column 4 ('Smiley'): unknown column"),
+        "{e}"
+    );
+    // Short line.
+    let f = write(
+        &dir,
+        "short.csv",
+        "file,age,gender,race\n1.jpg,20-29,Male,White\n2.jpg,20-29,Male\n",
+    );
+    let e = error_of(ImportFormat::Fairface, &f);
+    assert!(
+        e.contains("short.csv:3: column 4 ('race'): expected 4 fields (as in the header), found 3"),
+        "{e}"
+    );
+    // Missing header.
+    let f = write(&dir, "nohead.csv", "1.jpg,20-29,Male,White\n");
+    let e = error_of(ImportFormat::Fairface, &f);
+    assert!(
+        e.contains("nohead.csv:1: column 'file': missing column 'file'"),
+        "{e}"
+    );
+    let f = write(&dir, "nohead.txt", "1\n000001.jpg -1 1\n");
+    let e = error_of(ImportFormat::Celeba, &f);
+    assert!(e.contains("nohead.txt:2: column 1: missing header"), "{e}");
+    // Wrong row count.
+    let f = write(&dir, "count.txt", "3\nMale Young\n1.jpg 1 -1\n2.jpg -1 -1\n");
+    let e = error_of(ImportFormat::Celeba, &f);
+    assert!(
+        e.contains("count.txt:1: column 1: line 1 declares 3 rows, the file has 2"),
+        "{e}"
+    );
+    // CelebA values are -1 / 1 only; short CelebA lines name the first missing attribute.
+    let f = write(&dir, "zero.txt", "1\nMale Young\n1.jpg 1 0\n");
+    let e = error_of(ImportFormat::Celeba, &f);
+    assert!(
+        e.contains("zero.txt:3: column 3 ('Young'): expected -1 or 1, found '0'"),
+        "{e}"
+    );
+    let f = write(&dir, "shortc.txt", "1\nMale Young\n1.jpg 1\n");
+    let e = error_of(ImportFormat::Celeba, &f);
+    assert!(
+        e.contains("shortc.txt:3: column 3 ('Young'): expected 2 values"),
+        "{e}"
+    );
+    // Face API: a score outside [0, 1], an unknown glasses value.
+    let head = "idx,gender_male,glasses,yaw,pitch,baldness,beard,age,smile\n";
+    let f = write(&dir, "sf.csv", &format!("{head}0,1.0,0.0,1,1,1.5,0.1,30,0.5\n"));
+    let e = error_of(ImportFormat::Styleflow, &f);
+    assert!(
+        e.contains("sf.csv:2: column 6 ('baldness'): expected a score between 0 and 1, found 1.5"),
+        "{e}"
+    );
+    let f = write(
+        &dir,
+        "sf2.csv",
+        &format!("{head}0,1.0,0.0,1,1,0.5,0.1,thirty,0.5\n"),
+    );
+    let e = error_of(ImportFormat::Styleflow, &f);
+    assert!(
+        e.contains("sf2.csv:2: column 8 ('age'): expected a number, found 'thirty'"),
+        "{e}"
+    );
+    // FairFace: an unknown race.
+    let f = write(
+        &dir,
+        "race.csv",
+        "file,age,gender,race\n1.jpg,20-29,Male,Martian\n",
+    );
+    let e = error_of(ImportFormat::Fairface, &f);
+    assert!(
+        e.contains("race.csv:2: column 4 ('race'): unknown race 'Martian'"),
+        "{e}"
+    );
+}
+
+#[test]
+fn cli_writes_parquet_atomically_and_keeps_the_old_file_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("styleflow.parquet");
+    macsql()
+        .args(["import", "--format", "styleflow"])
+        .arg(shared_data("annotations/styleflow_stylegan2_faceapi.csv"))
+        .args(["--dataset", "StyleFlow", "--kind", "synthetic", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1000 rows"));
+    macsql()
+        .arg("--data")
+        .arg(&out)
+        .args([
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT dataset, kind, count(*) AS n, sum(CASE WHEN Male = 1 THEN 1 ELSE 0 END) > 0 AS men FROM styleflow GROUP BY dataset, kind",
+        ])
+        .assert()
+        .success()
+        .stdout("dataset,kind,n,men\nStyleFlow,synthetic,1000,true\n");
+    let before = std::fs::read(&out).unwrap();
+    let bad = write(&dir, "bad.csv", "idx,gender_male\n0,1.0\n");
+    macsql()
+        .args(["import", "--format", "styleflow"])
+        .arg(&bad)
+        .args(["--dataset", "S", "--kind", "synthetic", "-o"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "bad.csv:1: column 'glasses': missing column 'glasses'",
+        ));
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        before,
+        "a failed import leaves the old output"
+    );
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 2, "no temporary file left behind");
+}
