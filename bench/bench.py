@@ -802,7 +802,7 @@ def annotation_check(mac_out: str, py_res: dict) -> str:
             if r is not None and r[cols.index(col)] is not None:
                 diffs.append(abs(float(r[cols.index(col)]) - v))
         if diffs:
-            parts.append(f"{att} mean|d| {statistics.fmean(diffs):.3g} max {max(diffs):.3g}")
+            parts.append(f"{att} mean abs diff {statistics.fmean(diffs):.3g}, max {max(diffs):.3g}")
     return "vs python: " + "; ".join(parts) if parts else "no comparable columns"
 
 
