@@ -854,6 +854,11 @@ def fmt(x, nd=3):
     return "-" if x is None else f"{x:.{nd}f}"
 
 
+def cell(text) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text or "").replace("|", "\\|").replace("\n", " ")
+
+
 def report(rows: list[dict], meta: dict) -> str:
     title = (f"scale {meta['scale']:g} ({meta['rows']} rows, {meta['attributes']} attributes)"
              if meta["rows"] else "annotation only")
@@ -879,10 +884,10 @@ def report(rows: list[dict], meta: dict) -> str:
             if best_mac and r["engine"] != "macsql" and r["median_s"]:
                 ratio = f"{best_mac / r['median_s']:.2f}"
             if r["error"]:
-                lines.append(f"| {names[w]} | {r['engine']} | {r['label']} | skipped | | | | | {r['error']} |")
+                lines.append(f"| {names[w]} | {r['engine']} | {r['label']} | skipped | | | | | {cell(r['error'])} |")
                 continue
             lines.append(f"| {names[w]} | {r['engine']} | {r['label']} | {fmt(r['median_s'])} | "
-                         f"{fmt(min(r['times']))} | {fmt(max(r['times']))} | {r['peak_rss_mib']} | {ratio} | {r['check']} |")
+                         f"{fmt(min(r['times']))} | {fmt(max(r['times']))} | {r['peak_rss_mib']} | {ratio} | {cell(r['check'])} |")
     w5 = [r for r in rows if r["workload"] == 5]
     if w5:
         n = w5[0]["images"]
@@ -892,11 +897,11 @@ def report(rows: list[dict], meta: dict) -> str:
         mac = next((r for r in w5 if r["engine"] == "macsql" and r["images_per_s"]), None)
         for r in w5:
             if r["error"]:
-                lines.append(f"| {r['label']} | skipped | | | | {r['error']} |")
+                lines.append(f"| {r['label']} | skipped | | | | {cell(r['error'])} |")
                 continue
             ratio = f"{mac['images_per_s'] / r['images_per_s']:.2f}" if mac and r is not mac else "-"
             lines.append(f"| {r['label']} | {fmt(r['median_s'])} | {fmt(r['images_per_s'], 1)} | "
-                         f"{r['peak_rss_mib']} | {ratio} | {r['check']} |")
+                         f"{r['peak_rss_mib']} | {ratio} | {cell(r['check'])} |")
     lines += ["", "macsql / this: ratio of the best macsql median to this row's median for workloads 1-4 "
               "(below 1: macsql faster); of images/s for annotation (above 1: macsql faster)."]
     return "\n".join(lines) + "\n"
