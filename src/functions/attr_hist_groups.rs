@@ -282,6 +282,24 @@ mod tests {
     }
 
     #[test]
+    fn convert_to_state_then_merge_equals_update() {
+        // The path DataFusion takes when partial aggregation does not reduce the row count.
+        let values: ArrayRef = Arc::new(Int8Array::from(vec![Some(1), None, Some(-1), Some(1)]));
+        let filter = BooleanArray::from(vec![true, true, true, false]);
+        let groups = [0, 0, 1, 1];
+        let mut direct = DenseGroupsAccumulator::new(DataType::Int8).unwrap();
+        direct
+            .update_batch(std::slice::from_ref(&values), &groups, Some(&filter), 2)
+            .unwrap();
+        let mut via_state = DenseGroupsAccumulator::new(DataType::Int8).unwrap();
+        let state = via_state.convert_to_state(&[values], Some(&filter)).unwrap();
+        via_state.merge_batch(&state, &groups, 2).unwrap();
+        let expected = show(&direct.evaluate(EmitTo::All).unwrap());
+        assert_eq!(expected, vec!["{1: 1}", "{-1: 1}"]);
+        assert_eq!(show(&via_state.evaluate(EmitTo::All).unwrap()), expected);
+    }
+
+    #[test]
     fn emit_first_keeps_the_remaining_groups() {
         let values: ArrayRef = Arc::new(BooleanArray::from(vec![true, false, true, true]));
         let filter = BooleanArray::from(vec![true, true, false, true]);

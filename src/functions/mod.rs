@@ -3,12 +3,17 @@
 //! A histogram is an ordinary SQL value: `Map<value, Int64>` with keys sorted ascending (see
 //! [`histogram`]). `attr_hist` makes one; the scalar functions compare them.
 
+use std::sync::Arc;
+
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 pub mod attr_hist;
 mod attr_hist_groups;
 pub mod chi2_test;
+pub mod compare_attributes;
+mod compare_bootstrap;
+pub mod compare_options;
 pub mod hellinger;
 mod hist_args;
 pub mod hist_entropy;
@@ -32,6 +37,10 @@ pub fn register_all(ctx: &SessionContext) {
     ctx.register_udf(ScalarUDF::from(hist_frac::HistFrac::new()));
     ctx.register_udf(ScalarUDF::from(wasserstein::Wasserstein::new()));
     ctx.register_udf(ScalarUDF::from(chi2_test::Chi2Test::new()));
+    ctx.register_udtf(
+        "compare_attributes",
+        Arc::new(compare_attributes::CompareAttributes),
+    );
 }
 
 /// The names of macsql's own SQL functions (for shell completion and `.functions`).
@@ -47,5 +56,6 @@ pub fn names() -> Vec<&'static str> {
         "hist_frac",
         "wasserstein",
         "chi2_test",
+        "compare_attributes",
     ]
 }

@@ -1,0 +1,392 @@
+//! `compare_attributes(table, dataset_column [, options])`: a table function comparing every
+//! attribute's distribution between every ordered pair of datasets in one call.
+//!
+//! The comparison runs when the table is scanned: one `attr_hist ... GROUP BY dataset` query over
+//! the source (or one weighted query per attribute with `identity=`), then the divergences.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, AsArray, Float64Builder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::{Result, plan_err};
+use datafusion::datasource::TableType;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::execution::context::SessionState;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::SessionContext;
+
+use super::compare_bootstrap::{kl_intervals, pair_seed};
+use super::compare_options::{CompareOptions, Undefined};
+use super::histogram::{Key, align, key_at, read_hist};
+use super::js_div::js_divergence;
+use super::kl_div::kl_divergence;
+use super::tvd::total_variation;
+
+const NAME: &str = "compare_attributes";
+
+/// The `compare_attributes` table function.
+#[derive(Debug, Default)]
+pub struct CompareAttributes;
+
+fn string_arg(exprs: &[Expr], i: usize, name: &str) -> Result<Option<String>> {
+    let Some(e) = exprs.get(i) else {
+        return Ok(None);
+    };
+    match e {
+        Expr::Literal(v, _) => match v.try_as_str() {
+            Some(Some(s)) => Ok(Some(s.to_string())),
+            _ => plan_err!("{NAME}: argument `{name}` must be a string, got {v}"),
+        },
+        other => plan_err!("{NAME}: argument `{name}` must be a constant string, got {other}"),
+    }
+}
+
+impl TableFunctionImpl for CompareAttributes {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        let exprs = args.exprs();
+        if !(2..=3).contains(&exprs.len()) {
+            return plan_err!(
+                "{NAME}: expected (table, dataset_column [, options]), got {} arguments",
+                exprs.len()
+            );
+        }
+        let source = string_arg(exprs, 0, "table")?.unwrap_or_default();
+        let dataset = string_arg(exprs, 1, "dataset_column")?.unwrap_or_default();
+        let options = CompareOptions::parse(&string_arg(exprs, 2, "options")?.unwrap_or_default())?;
+        Ok(Arc::new(ComparisonTable {
+            source,
+            dataset,
+            options,
+        }))
+    }
+}
+
+/// The output columns of `compare_attributes`.
+pub fn output_schema() -> SchemaRef {
+    let f = |n: &str| Field::new(n, DataType::Float64, true);
+    Arc::new(Schema::new(vec![
+        Field::new("attribute", DataType::Utf8, false),
+        Field::new("dataset_p", DataType::Utf8, false),
+        Field::new("dataset_q", DataType::Utf8, false),
+        Field::new("n_p", DataType::Int64, false),
+        Field::new("n_q", DataType::Int64, false),
+        f("kl_pq"),
+        f("kl_qp"),
+        f("js"),
+        f("tvd"),
+        f("undefined_p"),
+        f("undefined_q"),
+        f("kl_pq_lo"),
+        f("kl_pq_hi"),
+        f("kl_qp_lo"),
+        f("kl_qp_hi"),
+        Field::new("note", DataType::Utf8, true),
+    ]))
+}
+
+/// A pending comparison: runs when scanned.
+#[derive(Debug)]
+struct ComparisonTable {
+    source: String,
+    dataset: String,
+    options: CompareOptions,
+}
+
+#[async_trait]
+impl TableProvider for ComparisonTable {
+    fn schema(&self) -> SchemaRef {
+        output_schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let Some(state) = state.as_any().downcast_ref::<SessionState>() else {
+            return plan_err!("{NAME}: needs a DataFusion SessionState to run its query");
+        };
+        let ctx = SessionContext::new_with_state(state.clone());
+        let batch = self.compare(&ctx).await?;
+        Ok(MemorySourceConfig::try_new_exec(
+            &[vec![batch]],
+            output_schema(),
+            projection.cloned(),
+        )?)
+    }
+}
+
+/// A quoted SQL identifier.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The FROM clause for the `table` argument: a query, a file path, or a (dotted) table name.
+fn source_sql(source: &str) -> String {
+    let lower = source.trim_start().to_ascii_lowercase();
+    const FILES: [&str; 9] = [
+        ".csv", ".tsv", ".parquet", ".json", ".ndjson", ".jsonl", ".arrow", ".ipc", ".feather",
+    ];
+    if lower.starts_with("select") || lower.starts_with("with") {
+        format!("({source}) AS compare_source")
+    } else if source.contains('/') || FILES.iter().any(|e| lower.ends_with(e)) {
+        format!("'{}'", source.replace('\'', "''"))
+    } else {
+        source.split('.').map(ident).collect::<Vec<_>>().join(".")
+    }
+}
+
+/// One attribute's distribution in one dataset: (value, weight, rows).
+type Dist = Vec<(Key, f64, u64)>;
+
+impl ComparisonTable {
+    async fn compare(&self, ctx: &SessionContext) -> Result<RecordBatch> {
+        let src = source_sql(&self.source);
+        let schema = ctx
+            .sql(&format!("SELECT * FROM {src} LIMIT 0"))
+            .await?
+            .schema()
+            .as_arrow()
+            .clone();
+        let field = |name: &str, arg: &str| match schema.field_with_name(name) {
+            Ok(f) => Ok(f.clone()),
+            Err(_) => {
+                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                plan_err!(
+                    "{NAME}: {arg} '{name}' is not a column of {}; columns: {}",
+                    self.source,
+                    names.join(", ")
+                )
+            }
+        };
+        field(&self.dataset, "dataset_column")?;
+        if let Some(id) = &self.options.identity {
+            field(id, "option `identity`")?;
+        }
+        let attributes: Vec<Field> = if self.options.attributes.is_empty() {
+            schema
+                .fields()
+                .iter()
+                .filter(|f| matches!(f.data_type(), DataType::Int8 | DataType::Boolean))
+                .filter(|f| f.name() != &self.dataset && Some(f.name()) != self.options.identity.as_ref())
+                .map(|f| f.as_ref().clone())
+                .collect()
+        } else {
+            self.options
+                .attributes
+                .iter()
+                .map(|a| field(a, "attribute"))
+                .collect::<Result<_>>()?
+        };
+        if attributes.is_empty() {
+            return plan_err!(
+                "{NAME}: {} has no Int8 or boolean columns to compare; name them with \
+                 'attributes=A;B'",
+                self.source
+            );
+        }
+        let dists = match &self.options.identity {
+            None => self.counts(ctx, &src, &attributes).await?,
+            Some(id) => self.weighted(ctx, &src, &attributes, id).await?,
+        };
+        self.build(&attributes, &dists)
+    }
+
+    /// Unweighted: one `attr_hist` per attribute, grouped by dataset, in one query.
+    async fn counts(
+        &self,
+        ctx: &SessionContext,
+        src: &str,
+        attributes: &[Field],
+    ) -> Result<BTreeMap<String, Vec<Dist>>> {
+        let ds = ident(&self.dataset);
+        let hists: Vec<String> = attributes
+            .iter()
+            .map(|a| format!("attr_hist({})", ident(a.name())))
+            .collect();
+        let sql = format!(
+            "SELECT CAST({ds} AS VARCHAR), {} FROM {src} WHERE {ds} IS NOT NULL GROUP BY 1",
+            hists.join(", ")
+        );
+        let mut out = BTreeMap::new();
+        for batch in ctx.sql(&sql).await?.collect().await? {
+            let names = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
+            let names = names.as_string::<i32>();
+            for row in 0..batch.num_rows() {
+                let mut dists = Vec::with_capacity(attributes.len());
+                for i in 0..attributes.len() {
+                    let map = batch.column(i + 1).as_map();
+                    let entries = read_hist(NAME, "attribute", map, row)?.unwrap_or_default();
+                    dists.push(entries.into_iter().map(|(k, w)| (k, w, w as u64)).collect());
+                }
+                out.insert(names.value(row).to_string(), dists);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Weighted by identity: each identity's rows share a weight of 1 (per attribute).
+    async fn weighted(
+        &self,
+        ctx: &SessionContext,
+        src: &str,
+        attributes: &[Field],
+        identity: &str,
+    ) -> Result<BTreeMap<String, Vec<Dist>>> {
+        let (ds, id) = (ident(&self.dataset), ident(identity));
+        let mut out: BTreeMap<String, Vec<Dist>> = BTreeMap::new();
+        for (i, a) in attributes.iter().enumerate() {
+            let a = ident(a.name());
+            let sql = format!(
+                "SELECT CAST({ds} AS VARCHAR), {a}, sum(w), count(*) FROM (SELECT {ds}, {a}, \
+                 CASE WHEN {id} IS NULL THEN 1.0 ELSE 1.0 / count(*) OVER (PARTITION BY {ds}, {id}) \
+                 END AS w FROM {src} WHERE {a} IS NOT NULL AND {ds} IS NOT NULL) GROUP BY 1, 2"
+            );
+            for batch in ctx.sql(&sql).await?.collect().await? {
+                let names = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
+                let names = names.as_string::<i32>();
+                let w = arrow::compute::cast(batch.column(2), &DataType::Float64)?;
+                let w = w.as_primitive::<Float64Type>();
+                let n = arrow::compute::cast(batch.column(3), &DataType::Int64)?;
+                let n = n.as_primitive::<Int64Type>();
+                for row in 0..batch.num_rows() {
+                    let dists = out
+                        .entry(names.value(row).to_string())
+                        .or_insert_with(|| vec![Vec::new(); attributes.len()]);
+                    if let Some(k) = key_at(batch.column(1).as_ref(), row)? {
+                        dists[i].push((k, w.value(row), n.value(row) as u64));
+                    }
+                }
+            }
+        }
+        for dists in out.values_mut() {
+            for d in dists.iter_mut() {
+                d.sort_by(|a, b| a.0.cmp_key(&b.0));
+            }
+        }
+        Ok(out)
+    }
+
+    fn build(&self, attributes: &[Field], dists: &BTreeMap<String, Vec<Dist>>) -> Result<RecordBatch> {
+        let o = &self.options;
+        let mut attr = StringBuilder::new();
+        let (mut dp, mut dq, mut note) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+        let (mut np, mut nq) = (Int64Builder::new(), Int64Builder::new());
+        let mut floats: Vec<Float64Builder> = (0..10).map(|_| Float64Builder::new()).collect();
+        for (i, a) in attributes.iter().enumerate() {
+            let labelled = a.data_type().is_integer();
+            for (p_name, p_all) in dists {
+                for (q_name, q_all) in dists {
+                    if p_name == q_name {
+                        continue;
+                    }
+                    let (p, q) = (&p_all[i], &q_all[i]);
+                    let undefined = |d: &Dist| -> Option<f64> {
+                        // fold from +0.0: an empty f64 `sum()` is -0.0.
+                        let total = d.iter().fold(0.0, |s, e| s + e.1);
+                        let zero = d
+                            .iter()
+                            .filter(|e| matches!(e.0, Key::Int(0)))
+                            .fold(0.0, |s, e| s + e.1);
+                        (labelled && total > 0.0).then(|| zero / total)
+                    };
+                    let (up, uq) = (undefined(p), undefined(q));
+                    let keep = |d: &Dist| -> Dist {
+                        d.iter()
+                            .filter(|e| {
+                                !(labelled && o.undefined == Undefined::Drop && matches!(e.0, Key::Int(0)))
+                            })
+                            .cloned()
+                            .collect()
+                    };
+                    let (p, q) = (keep(p), keep(q));
+                    let n = |d: &Dist| d.iter().map(|e| e.2).sum::<u64>();
+                    let (n_p, n_q) = (n(&p), n(&q));
+                    let mut notes = Vec::new();
+                    let mut vals = [None; 8];
+                    if n_p < o.min_n || n_q < o.min_n {
+                        notes.push(format!(
+                            "n_p = {n_p}, n_q = {n_q}: fewer than min_n = {} rows",
+                            o.min_n
+                        ));
+                    } else {
+                        let weights = |d: &Dist| d.iter().map(|e| (e.0.clone(), e.1)).collect::<Vec<_>>();
+                        let (pw, qw) = align(&weights(&p), &weights(&q));
+                        vals[0] = kl_divergence(&pw, &qw, o.alpha);
+                        vals[1] = kl_divergence(&qw, &pw, o.alpha);
+                        vals[2] = js_divergence(&pw, &qw);
+                        vals[3] = total_variation(&pw, &qw);
+                        if vals[0].is_some_and(f64::is_infinite) || vals[1].is_some_and(f64::is_infinite) {
+                            notes.push(
+                                "KL infinite: a value has no rows on one side (smooth with alpha=...)"
+                                    .to_string(),
+                            );
+                        }
+                        // With identity weights the effective sample size is the number of identities.
+                        let size = |d: &Dist, rows: u64| match o.identity {
+                            Some(_) => d.iter().map(|e| e.1).sum::<f64>().round() as u64,
+                            None => rows,
+                        };
+                        let seed = pair_seed(o.seed, &[a.name(), p_name, q_name]);
+                        if let Some(ci) =
+                            kl_intervals(&pw, &qw, size(&p, n_p), size(&q, n_q), o.alpha, o.bootstrap, seed)
+                        {
+                            vals[4] = Some(ci.pq.0);
+                            vals[5] = Some(ci.pq.1);
+                            vals[6] = Some(ci.qp.0);
+                            vals[7] = Some(ci.qp.1);
+                        }
+                    }
+                    attr.append_value(a.name());
+                    dp.append_value(p_name);
+                    dq.append_value(q_name);
+                    np.append_value(n_p as i64);
+                    nq.append_value(n_q as i64);
+                    let row = [
+                        vals[0], vals[1], vals[2], vals[3], up, uq, vals[4], vals[5], vals[6], vals[7],
+                    ];
+                    for (b, v) in floats.iter_mut().zip(row) {
+                        b.append_option(v);
+                    }
+                    note.append_option((!notes.is_empty()).then(|| notes.join("; ")));
+                }
+            }
+        }
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(attr.finish()),
+            Arc::new(dp.finish()),
+            Arc::new(dq.finish()),
+            Arc::new(np.finish()),
+            Arc::new(nq.finish()),
+        ];
+        columns.extend(floats.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+        columns.push(Arc::new(note.finish()));
+        Ok(RecordBatch::try_new(output_schema(), columns)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_quoted_by_kind() {
+        assert_eq!(source_sql("annotations"), "\"annotations\"");
+        assert_eq!(source_sql("s.t"), "\"s\".\"t\"");
+        assert_eq!(source_sql("data/x.parquet"), "'data/x.parquet'");
+        assert_eq!(
+            source_sql("SELECT * FROM t WHERE Male = 1"),
+            "(SELECT * FROM t WHERE Male = 1) AS compare_source"
+        );
+    }
+}
