@@ -1,0 +1,71 @@
+"""Self-tests of the benchmark's result normalisation and checks (no timing).
+
+Run: bench/.venv/bin/python bench/test_bench.py
+"""
+
+import importlib.util
+import math
+import unittest
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("bench_driver", Path(__file__).resolve().parent / "bench.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+
+class HistogramValues(unittest.TestCase):
+    def test_forms(self):
+        want = {-1: 120, 0: 3, 1: 877}
+        self.assertEqual(bench.hist_to_dict({-1: 120, 0: 3, 1: 877}), want)
+        self.assertEqual(bench.hist_to_dict({"key": [-1, 0, 1], "value": [120, 3, 877]}), want)
+        self.assertEqual(bench.hist_to_dict([{"key": -1, "value": 120}, {"key": 0, "value": 3},
+                                             {"key": 1, "value": 877}]), want)
+        self.assertEqual(bench.hist_to_dict([{"value": -1, "count": 120}, {"value": 0, "count": 3},
+                                             {"value": 1, "count": 877}]), want)
+        self.assertEqual(bench.hist_to_dict("{-1: 120, 0: 3, 1: 877}"), want)
+        self.assertEqual(bench.hist_to_dict(None), {})
+
+
+class Divergences(unittest.TestCase):
+    def test_close(self):
+        self.assertTrue(bench.close(math.inf, math.inf))
+        self.assertFalse(bench.close(math.inf, 1e300))
+        self.assertTrue(bench.close(0.5, 0.5 + 1e-12))
+        self.assertFalse(bench.close(0.5, 0.5 + 1e-8))
+        self.assertTrue(bench.close(1e6, 1e6 * (1 + 1e-12)))
+        self.assertTrue(bench.close(None, None))
+        self.assertFalse(bench.close(None, 0.0))
+        self.assertEqual(bench._f("inf"), math.inf)
+
+    def test_compare(self):
+        ref = {("Male", "A", "B"): (10, 20, 0.1, math.inf)}
+        self.assertTrue(bench.compare(ref, {("Male", "A", "B"): (10, 20, 0.1, math.inf)}, "kl").startswith("ok"))
+        self.assertIn("1 infinite", bench.compare(ref, dict(ref), "kl"))
+        self.assertTrue(bench.compare(ref, {("Male", "A", "B"): (10, 21, 0.1, math.inf)}, "kl").startswith("MISMATCH"))
+        self.assertTrue(bench.compare(ref, {("Male", "A", "B"): (10, 20, 0.1, 5.0)}, "kl").startswith("MISMATCH"))
+        self.assertTrue(bench.compare(ref, {}, "kl").startswith("MISMATCH"))
+        self.assertIn("NULL", bench.compare(ref, {("Male", "A", "B"): (10, 20, None, None)}, "kl"))
+        h = {("A", "Male", 1): 3}
+        self.assertTrue(bench.compare(h, {("A", "Male", 1): 3}, "hist").startswith("ok"))
+        self.assertTrue(bench.compare(h, {("A", "Male", 1): 4}, "hist").startswith("MISMATCH"))
+
+    def test_normalise_kl(self):
+        got = bench.normalise("kl", [("Male", "A", "B", 1, 2, "0.5", "inf")], [])
+        self.assertEqual(got, {("Male", "A", "B"): (1, 2, 0.5, math.inf)})
+
+
+class MacsqlSql(unittest.TestCase):
+    def test_quoting(self):
+        sql = bench.macsql_sql(1, "plain_sql", ["Male", "5_o_Clock_Shadow"])
+        self.assertIn('attr_hist("5_o_Clock_Shadow") AS "5_o_Clock_Shadow"', sql)
+        sql = bench.macsql_sql(3, "compare_attributes", ["Male"])
+        self.assertIn('"Senior" = 1', sql)
+
+    def test_compare_columns(self):
+        cols = ["attribute", "P", "Q", "n_P", "n_Q", "kl_pq", "kl_qp", "js", "tvd"]
+        self.assertEqual(bench.pick(cols, "p", "dataset_p"), "P")
+        self.assertEqual(bench.pick(cols, "n_p"), "n_P")
+
+
+if __name__ == "__main__":
+    unittest.main()
