@@ -21,9 +21,9 @@ use super::{ImageFormat, PlotError};
 /// The bundled font, registered as plotters' "sans-serif" (SVG viewers use their own).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
-const TITLE: u32 = 22;
-const LABEL: u32 = 14;
-const SMALL: u32 = 12;
+const TITLE: u32 = 26;
+const LABEL: u32 = 17;
+const SMALL: u32 = 15;
 /// Tableau 10: distinct, colour-blind-friendly series colours.
 const PALETTE: [RGBColor; 10] = [
     RGBColor(78, 121, 167),
@@ -262,6 +262,7 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bars) -> Dra
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .max_light_lines(1)
         .y_labels(0)
         .x_labels(8)
         .x_label_formatter(&|v| number(*v))
@@ -343,7 +344,8 @@ impl HeatLayout {
             .unwrap_or(0)
             + 24;
         let width = (20 + label_w + h.columns.len() as u32 * cell_w + Self::LEGEND_W).max(520);
-        let height = Self::TOP + header_h + h.rows.len() as u32 * Self::CELL_H + 40;
+        let grid_h = (h.rows.len() as u32 * Self::CELL_H).max(120);
+        let height = Self::TOP + header_h + grid_h + 30;
         HeatLayout {
             width,
             height: height.max(300),
@@ -482,7 +484,8 @@ fn draw_asymmetry<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, a: &Asymmet
         .axis_desc_style(font(LABEL))
         .x_desc(a.x_name.clone())
         .y_desc(a.y_name.clone())
-        .light_line_style(RGBColor(235, 235, 235))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(240, 240, 240))
         .draw()?;
     let grey = RGBColor(130, 130, 130);
     chart.draw_series(DashedLineSeries::new(
@@ -491,14 +494,15 @@ fn draw_asymmetry<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, a: &Asymmet
         6,
         grey.stroke_width(2),
     ))?;
-    let (dx, dy) = chart.backend_coord(&(m * 0.97, m * 0.97));
+    // Above-left of the line, clear of it.
+    let (dx, dy) = chart.backend_coord(&(m * 0.93, m * 0.93));
     root.draw(&Text::new(
         "x = y",
-        (dx - 6, dy + 16),
+        (dx - 10, dy - 10),
         (FAMILY, SMALL)
             .into_font()
             .color(&grey)
-            .pos(Pos::new(HPos::Right, VPos::Top)),
+            .pos(Pos::new(HPos::Right, VPos::Bottom)),
     ))?;
 
     let pixels: Vec<(i32, i32)> = a
