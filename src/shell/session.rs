@@ -93,6 +93,11 @@ impl Session {
                 self.status(&format!("wrote {rows} rows to {}", path.display()), start);
                 continue;
             }
+            if df.schema().fields().is_empty() {
+                // DDL (CREATE VIEW, CREATE TABLE ...): run it, print nothing, like DuckDB.
+                df.collect().await?;
+                continue;
+            }
             self.print(df, out).await?;
             self.elapsed(start);
         }
