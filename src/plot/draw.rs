@@ -121,8 +121,19 @@ type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorTy
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ChartData, title: &str) -> Drawn<DB> {
     root.fill(&WHITE)?;
+    // Long dataset names can make the title wider than the image: cut it to the measured width.
+    let max_width = root.dim_in_pixel().0.saturating_sub(24);
+    let style = font(TITLE);
+    let mut title = title.to_string();
+    while title.chars().count() > 12
+        && root
+            .estimate_text_size(&title, &style)
+            .is_ok_and(|(w, _)| w > max_width)
+    {
+        title = shorten(&title, title.chars().count() - 4);
+    }
     root.draw(&Text::new(
-        title.to_string(),
+        title,
         (root.dim_in_pixel().0 as i32 / 2, 14),
         font(TITLE).pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;

@@ -262,7 +262,13 @@ fn errors_are_reported_once_without_datafusion_boilerplate() {
 #[test]
 fn ddl_prints_nothing() {
     macsql()
-        .args(["-q", "--format", "csv", "-c", "CREATE VIEW v AS SELECT 1 AS x; SELECT x FROM v"])
+        .args([
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            "CREATE VIEW v AS SELECT 1 AS x; SELECT x FROM v",
+        ])
         .assert()
         .success()
         .stdout("x\n1\n");
