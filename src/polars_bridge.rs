@@ -197,8 +197,12 @@ fn array_to_polars(array: &ArrayRef) -> Result<Box<dyn polars_arrow::array::Arra
     // ArrowSchema are both `#[repr(C)]` definitions of the C Data Interface structs (same
     // fields, same order; `transmute` checks the sizes). Ownership, and the release callback
     // that frees the buffers, moves with the struct.
-    let (c_array, c_schema): (polars_arrow::ffi::ArrowArray, polars_arrow::ffi::ArrowSchema) =
-        unsafe { (std::mem::transmute(c_array), std::mem::transmute(c_schema)) };
+    let (c_array, c_schema): (polars_arrow::ffi::ArrowArray, polars_arrow::ffi::ArrowSchema) = unsafe {
+        (
+            std::mem::transmute::<FFI_ArrowArray, polars_arrow::ffi::ArrowArray>(c_array),
+            std::mem::transmute::<FFI_ArrowSchema, polars_arrow::ffi::ArrowSchema>(c_schema),
+        )
+    };
     // SAFETY: the structs were just produced by arrow-rs's exporter, so they are valid.
     let pl_field = unsafe { polars_arrow::ffi::import_field_from_c(&c_schema) }
         .map_err(|e| Error::InvalidArgument(format!("exporting to polars: {e}")))?;
@@ -215,8 +219,12 @@ fn array_from_polars(
     let c_schema = polars_arrow::ffi::export_field_to_c(pl_field);
     let c_array = polars_arrow::ffi::export_array_to_c(array);
     // SAFETY: the same C Data Interface structs in the other direction (see `array_to_polars`).
-    let (c_array, c_schema): (FFI_ArrowArray, FFI_ArrowSchema) =
-        unsafe { (std::mem::transmute(c_array), std::mem::transmute(c_schema)) };
+    let (c_array, c_schema): (FFI_ArrowArray, FFI_ArrowSchema) = unsafe {
+        (
+            std::mem::transmute::<polars_arrow::ffi::ArrowArray, FFI_ArrowArray>(c_array),
+            std::mem::transmute::<polars_arrow::ffi::ArrowSchema, FFI_ArrowSchema>(c_schema),
+        )
+    };
     // SAFETY: produced by polars-arrow's exporter just above.
     let data = unsafe { arrow::ffi::from_ffi(c_array, &c_schema) }
         .map_err(|e| Error::InvalidArgument(format!("importing polars column '{}': {e}", pl_field.name)))?;
@@ -277,7 +285,7 @@ mod tests {
             vec![Arc::new(Int8Array::from(vec![Some(1), Some(-1), None]))],
         )
         .unwrap();
-        let df = record_batches_to_dataframe(&schema, &[batch.clone()]).unwrap();
+        let df = record_batches_to_dataframe(&schema, std::slice::from_ref(&batch)).unwrap();
         assert_eq!(
             df.column("Male").unwrap().dtype(),
             &polars::prelude::DataType::Int8

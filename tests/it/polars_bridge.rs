@@ -76,7 +76,7 @@ fn annotation_batches() -> (SchemaRef, Vec<RecordBatch>) {
                 "stylegan2_generated_faces"
             }
         }));
-        let face = BooleanArray::from_iter(rows.clone().map(|i| Some(i % 5 != 0)));
+        let face = BooleanArray::from_iter(rows.clone().map(|i| Some(!i.is_multiple_of(5))));
         let x = Float32Array::from_iter_values(rows.clone().map(|i| i as f32));
         let y = Float32Array::from_iter_values(rows.clone().map(|i| -(i as f32)));
         let bbox_arr =
@@ -134,7 +134,7 @@ async fn millions_of_annotation_rows_round_trip_with_values_and_types() {
         let want = (i % 1000 != 7).then(|| label(i));
         assert_eq!(male.get(row), want, "Male at image {i}");
         assert_eq!(p.get(row), Some((i % 100) as f32 / 100.0));
-        assert_eq!(face.get(row), Some(i % 5 != 0));
+        assert_eq!(face.get(row), Some(!i.is_multiple_of(5)));
     }
     let male_sum: i64 = (0..male.len()).filter_map(|i| male.get(i)).map(i64::from).sum();
     let want_sum: i64 = (0..ROWS)
