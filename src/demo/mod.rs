@@ -2,7 +2,7 @@
 //!
 //! SIMULATED data: four datasets shaped like those of the seed study (two real, two synthetic),
 //! with MAAD-Face attribute labels drawn from CelebA's attribute rates and plausible structure.
-//! See [`profile`] for the sources of every number and [`generate`] for the model.
+//! See [`profile`] for the sources of every number and [`mod@generate`] for the model.
 
 pub mod generate;
 pub mod profile;

@@ -58,13 +58,13 @@ pub enum Resize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReadKind {
-    /// Probability = output[index] (of the softmax).
+    /// Probability = `output[index]` (of the softmax).
     Index,
     /// Probability = sum of output over a half-open bin range.
     Mass,
-    /// output[index] as is: a probability, or a number with `numeric = true`.
+    /// `output[index]` as is: a probability, or a number with `numeric = true`.
     Value,
-    /// Numeric estimate = sum of output[i] * weights[i].
+    /// Numeric estimate = sum of `output[i] * weights[i]`.
     Expected,
 }
 
@@ -140,11 +140,11 @@ struct ManifestFile {
 /// How an attribute's value is computed from its model's output row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reader {
-    /// row[i].
+    /// `row[i]`.
     Index(usize),
     /// Sum of row[a..b].
     Mass(usize, usize),
-    /// Sum of row[i] * w[i].
+    /// Sum of `row[i] * w[i]`.
     Expected(Vec<f32>),
 }
 
