@@ -64,7 +64,7 @@ pub fn schema(scale: f64, seed: u64) -> SchemaRef {
     metadata.insert(meta::VERSION.to_string(), env!("CARGO_PKG_VERSION").to_string());
     metadata.insert(meta::SOURCE.to_string(), "simulated".to_string());
     metadata.insert(meta::NOTE.to_string(), NOTE.to_string());
-    metadata.insert(meta::CREATED.to_string(), crate::import::utc_now_rfc3339());
+    metadata.insert(meta::CREATED.to_string(), crate::annotations::created_now());
     metadata.insert(
         meta::COMMAND.to_string(),
         std::env::args().collect::<Vec<_>>().join(" "),

@@ -137,7 +137,7 @@ pub fn to_batch(
     let mut metadata = HashMap::new();
     metadata.insert(meta::VERSION.to_string(), env!("CARGO_PKG_VERSION").to_string());
     metadata.insert(meta::SOURCE.to_string(), provenance.source.clone());
-    metadata.insert(meta::CREATED.to_string(), super::utc_now_rfc3339());
+    metadata.insert(meta::CREATED.to_string(), crate::annotations::created_now());
     metadata.insert(
         meta::COMMAND.to_string(),
         std::env::args().collect::<Vec<_>>().join(" "),

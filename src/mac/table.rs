@@ -81,42 +81,13 @@ pub fn metadata(bundle: &Bundle, command: &str) -> HashMap<String, String> {
     let mut m = HashMap::new();
     m.insert(meta::VERSION.into(), env!("CARGO_PKG_VERSION").into());
     m.insert(meta::SOURCE.into(), format!("mac:{}", bundle.name));
-    m.insert(meta::CREATED.into(), rfc3339_now());
+    m.insert(meta::CREATED.into(), crate::annotations::created_now());
     m.insert(meta::COMMAND.into(), command.into());
     m.insert(meta::BANDS.into(), bundle.bands_json());
     m.insert("macsql.bundle".into(), bundle.name.clone());
     m.insert("macsql.bundle_hash".into(), bundle.hash.clone());
     m.insert("macsql.models".into(), bundle.models_json());
     m
-}
-
-/// The current UTC time as RFC 3339 (`2026-11-27T22:20:00Z`).
-pub fn rfc3339_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    rfc3339(secs)
-}
-
-/// Seconds since the Unix epoch as RFC 3339 UTC (days-to-civil after H. Hinnant).
-pub fn rfc3339(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// Builds a record batch of `rows` for `schema`.
@@ -146,14 +117,4 @@ pub fn batch(
         rows.iter().map(|r| r.error.as_deref()).collect::<StringArray>(),
     ));
     RecordBatch::try_new(schema.clone(), cols)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formats_rfc3339() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(1_795_818_000), "2026-11-27T22:20:00Z");
-        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-    }
 }
