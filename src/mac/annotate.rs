@@ -208,7 +208,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                 let tensors = pool.install(|| {
                     chunk
                         .par_iter()
-                        .map(|inp| preprocess::decode(&inp.path).map(|img| preprocess::prepare(&img, models)))
+                        .map(|inp| preprocess::decode(&inp.path).map(|img| preprocess::prepare(img, models)))
                         .collect()
                 });
                 let prepared = Prepared {

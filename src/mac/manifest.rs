@@ -88,7 +88,8 @@ pub struct ModelSpec {
     /// Colour of the input.
     pub colour: Colour,
     /// Face box [left, top, right, bottom] as fractions of the image.
-    pub crop: [f32; 4],
+    /// (f64, as Python reads the same manifest, so boxes round the same way.)
+    pub crop: [f64; 4],
     /// Per-channel (or single) value subtracted from the 0..255 pixel.
     #[serde(default)]
     pub mean: Vec<f32>,
@@ -396,7 +397,7 @@ fn validate_model(path: &Path, i: usize, m: &ModelSpec) -> Result<(), MacError> 
         return Err(bad(path, key("size"), "expected [width, height], each 1..=4096"));
     }
     let [l, t, r, b] = m.crop;
-    let ok = |v: f32| v.is_finite() && (-1.0..=2.0).contains(&v);
+    let ok = |v: f64| v.is_finite() && (-1.0..=2.0).contains(&v);
     if !(ok(l) && ok(t) && ok(r) && ok(b)) || r <= l || b <= t {
         return Err(bad(
             path,

@@ -2,6 +2,7 @@
 //!
 //! - [`manifest`]: the TOML bundle manifest (models, crops, normalisation, attribute readers, bands);
 //! - [`preprocess`]: decoding, cropping, resizing, normalising (pure functions);
+//! - [`resample`]: Pillow-exact antialiased bilinear resizing of a crop box;
 //! - [`runtime`]: loading ONNX Runtime (ORT_DYLIB_PATH, cache, or the PyPI wheel);
 //! - [`classifier`]: ONNX sessions checked against the manifest, batched inference;
 //! - [`annotate`]: the pipelined, resumable `macsql annotate`;
@@ -14,6 +15,7 @@ pub mod images;
 pub mod inputs;
 pub mod manifest;
 pub mod preprocess;
+pub mod resample;
 pub mod runtime;
 pub mod table;
 pub mod udf;

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use image::imageops::FilterType;
 use image::{DynamicImage, RgbImage};
 
 use super::manifest::{Colour, Layout, ModelSpec, Resize};
@@ -20,31 +19,35 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
 }
 
 /// The pixel box `(x, y, width, height)` of a relative crop `[left, top, right, bottom]`
-/// in a `w` x `h` image, clamped to the image and at least one pixel wide and high.
-pub fn crop_box(w: u32, h: u32, crop: [f32; 4]) -> (u32, u32, u32, u32) {
-    let px = |f: f32, n: u32| ((f * n as f32).round().max(0.0) as u32).min(n.saturating_sub(1));
-    let x0 = px(crop[0], w);
-    let y0 = px(crop[1], h);
-    let x1 = ((crop[2] * w as f32).round().max(0.0) as u32).clamp(x0 + 1, w.max(x0 + 1));
-    let y1 = ((crop[3] * h as f32).round().max(0.0) as u32).clamp(y0 + 1, h.max(y0 + 1));
+/// in a `w` x `h` image, clamped to the image and at least one pixel wide and high. Edges
+/// round half to even, as Python's `round` in the published pipelines.
+pub fn crop_box(w: u32, h: u32, crop: [f64; 4]) -> (u32, u32, u32, u32) {
+    let edge = |f: f64, n: u32| (f * f64::from(n)).round_ties_even().max(0.0) as u32;
+    let x0 = edge(crop[0], w).min(w.saturating_sub(1));
+    let y0 = edge(crop[1], h).min(h.saturating_sub(1));
+    let x1 = edge(crop[2], w).clamp(x0 + 1, w.max(x0 + 1));
+    let y1 = edge(crop[3], h).clamp(y0 + 1, h.max(y0 + 1));
     (x0, y0, x1 - x0, y1 - y0)
 }
 
-/// Crops and resizes `img` for `model` into 8-bit RGB: antialiased bilinear resampling, or
-/// with `resize = "area"` the image crate's fast integer area averaging when shrinking.
-/// `DynamicImage` methods are used on purpose: they are compiled (and optimised) in the
-/// image crate, where generic `imageops` calls would be compiled at this crate's level.
-pub fn crop_resize(img: &DynamicImage, model: &ModelSpec) -> RgbImage {
+/// Crops and resizes `img` for `model` into 8-bit RGB: antialiased bilinear resampling exactly
+/// as Pillow's `crop(box).resize(size, BILINEAR)` ([`resample`](super::resample)), or with
+/// `resize = "area"` the image crate's fast integer area averaging when shrinking.
+pub fn crop_resize(img: &RgbImage, model: &ModelSpec) -> RgbImage {
     let (x, y, w, h) = crop_box(img.width(), img.height(), model.crop);
-    let view = img.crop_imm(x, y, w, h);
     let [tw, th] = model.size;
-    if w == tw && h == th {
-        return view.into_rgb8();
+    if model.resize == Resize::Area && w >= tw && h >= th && (w, h) != (tw, th) {
+        let view = image::imageops::crop_imm(img, x, y, w, h);
+        return image::imageops::thumbnail(&*view, tw, th);
     }
-    if model.resize == Resize::Area && w >= tw && h >= th {
-        return view.thumbnail_exact(tw, th).into_rgb8();
-    }
-    view.resize_exact(tw, th, FilterType::Triangle).into_rgb8()
+    let pixels = super::resample::resize_rgb(
+        img.as_raw(),
+        img.width() as usize,
+        (x as usize, y as usize, w as usize, h as usize),
+        tw as usize,
+        th as usize,
+    );
+    RgbImage::from_raw(tw, th, pixels).unwrap_or_else(|| unreachable!("resize_rgb returns tw x th pixels"))
 }
 
 /// Appends the normalised input tensor of one image (already cropped and resized to the
@@ -86,12 +89,13 @@ pub fn append_tensor(resized: &RgbImage, model: &ModelSpec, out: &mut Vec<f32>) 
 }
 
 /// The input tensors of one decoded image, one per model of the bundle.
-pub fn prepare(img: &DynamicImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
+pub fn prepare(img: DynamicImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
+    let img = img.into_rgb8();
     models
         .iter()
         .map(|m| {
             let mut v = Vec::new();
-            append_tensor(&crop_resize(img, m), m, &mut v);
+            append_tensor(&crop_resize(&img, m), m, &mut v);
             v
         })
         .collect()
@@ -128,6 +132,8 @@ mod tests {
     fn crop_box_is_relative_and_clamped() {
         assert_eq!(crop_box(1000, 1000, [0.2, 0.25, 0.8, 0.85]), (200, 250, 600, 600));
         assert_eq!(crop_box(10, 10, [-0.5, 0.9, 2.0, 3.0]), (0, 9, 10, 1));
+        // Ties round to even as Python's round: 0.25 * 250 = 62.5 -> 62, 0.85 * 250 -> 212.
+        assert_eq!(crop_box(250, 250, [0.2, 0.25, 0.8, 0.85]), (50, 62, 150, 150));
     }
 
     #[test]

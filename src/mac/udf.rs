@@ -169,7 +169,7 @@ impl ScalarUDFImpl for MacAnnotate {
                     .par_iter()
                     .map(|(_, key)| {
                         preprocess::decode(Path::new(&key.0))
-                            .map(|img| preprocess::prepare(&img, &state.bundle.models))
+                            .map(|img| preprocess::prepare(img, &state.bundle.models))
                     })
                     .collect();
                 let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); state.bundle.models.len()];
