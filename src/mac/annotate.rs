@@ -1,6 +1,7 @@
 //! The annotation pipeline of `macsql annotate`: decode and preprocess batches in parallel
-//! (rayon) while the previous batch runs through the models, journal every finished batch to
-//! a part file next to the output, and merge the parts into the output atomically at the end.
+//! (rayon) while earlier batches run through the models (two inference streams side by side
+//! when there are two threads or more), journal every finished batch to a part file next to
+//! the output, and merge the parts into the output atomically at the end.
 //! `--resume` keeps the rows of earlier parts (and of an existing output) and skips their images.
 
 use std::collections::HashSet;
@@ -8,6 +9,7 @@ use std::fs::File;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use arrow::array::{Array, RecordBatch, StringArray};
@@ -91,6 +93,22 @@ fn part_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     parts.sort();
     Ok(parts)
+}
+
+/// The number after the highest `part-N.parquet` in `dir` (0 when there is none): parts of a
+/// killed run may have gaps, so counting them would reuse a number.
+fn next_part_index(dir: &Path) -> Result<usize> {
+    Ok(part_files(dir)?
+        .iter()
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            name.strip_prefix("part-")?
+                .strip_suffix(".parquet")?
+                .parse::<usize>()
+                .ok()
+        })
+        .max()
+        .map_or(0, |n| n + 1))
 }
 
 /// Reads a Parquet file written by an earlier run, checking it was made by the same bundle.
@@ -177,7 +195,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         .collect();
     let skipped = done.len();
     std::fs::create_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
-    let first_part = part_files(&parts)?.len();
+    let first_part = next_part_index(&parts)?;
 
     let bar = if opts.progress && std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(todo.len() as u64), ProgressDrawTarget::stderr());
@@ -193,18 +211,17 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| Error::InvalidArgument(format!("annotate: --threads: {e}")))?;
-    let (tx, rx) = crossbeam_channel::bounded::<Prepared>(2);
+    let streams = classifier.streams();
+    let (tx, rx) = crossbeam_channel::bounded::<(usize, Prepared)>(2 * streams);
     let models = &bundle.models;
-    let mut annotated = 0usize;
-    let mut errors = 0usize;
     let batch = opts.batch.max(1);
-    let result: Result<()> = std::thread::scope(|s| {
-        // Owned by this closure so that an error below drops it, which stops the producer.
-        let rx = rx;
+    // Set by the first failing worker so that the others stop taking batches.
+    let stop = AtomicBool::new(false);
+    let result: Result<(usize, usize)> = std::thread::scope(|s| {
         let todo = &todo;
         let pool = &pool;
         s.spawn(move || {
-            for chunk in todo.chunks(batch) {
+            for (k, chunk) in todo.chunks(batch).enumerate() {
                 let tensors = pool.install(|| {
                     chunk
                         .par_iter()
@@ -215,25 +232,74 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                     inputs: chunk.to_vec(),
                     tensors,
                 };
-                if tx.send(prepared).is_err() {
+                if tx.send((k, prepared)).is_err() {
                     break;
                 }
             }
         });
-        for (k, prepared) in rx.iter().enumerate() {
-            let rows = classify(classifier, prepared)?;
-            annotated += rows.len();
-            errors += rows.iter().filter(|r| r.error.is_some()).count();
-            let batch = table::batch(&schema, &bundle, &opts.dataset, &opts.kind, &rows)?;
-            let n = batch.num_rows() as u64;
-            let part = parts.join(format!("part-{:06}.parquet", first_part + k));
-            write_parquet_atomic(&part, schema.clone(), [Ok(batch)])?;
-            bar.inc(n);
+        // One inference worker per stream; each journals its batches to their own part files
+        // (numbered by batch, so the merged output keeps the input order).
+        let workers: Vec<_> = (0..streams)
+            .map(|stream| {
+                let rx = rx.clone();
+                let (stop, bar, schema, bundle, parts) = (&stop, &bar, &schema, &bundle, &parts);
+                s.spawn(move || -> Result<(usize, usize)> {
+                    let (mut annotated, mut errors) = (0, 0);
+                    for (k, prepared) in rx.iter() {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let done = (|| -> Result<(usize, usize)> {
+                            let rows = classify(classifier, stream, prepared)?;
+                            let failed = rows.iter().filter(|r| r.error.is_some()).count();
+                            let batch = table::batch(schema, bundle, &opts.dataset, &opts.kind, &rows)?;
+                            let part = parts.join(format!("part-{:06}.parquet", first_part + k));
+                            write_parquet_atomic(&part, schema.clone(), [Ok(batch)])?;
+                            Ok((rows.len(), failed))
+                        })();
+                        match done {
+                            Ok((n, failed)) => {
+                                annotated += n;
+                                errors += failed;
+                                bar.inc(n as u64);
+                            }
+                            Err(e) => {
+                                stop.store(true, Ordering::Relaxed);
+                                return Err(e);
+                            }
+                        }
+                    }
+                    Ok((annotated, errors))
+                })
+            })
+            .collect();
+        // Only the workers hold the receiver now: when they all stop, the producer stops.
+        drop(rx);
+        let mut totals = (0, 0);
+        let mut first_error = None;
+        for worker in workers {
+            match worker.join() {
+                Ok(Ok((n, failed))) => {
+                    totals.0 += n;
+                    totals.1 += failed;
+                }
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(_) => {
+                    first_error.get_or_insert(Error::InvalidArgument(
+                        "annotate: an inference worker panicked".into(),
+                    ));
+                }
+            }
         }
-        Ok(())
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(totals),
+        }
     });
     bar.finish_and_clear();
-    result?;
+    let (annotated, errors) = result?;
 
     let mut batches = Vec::new();
     if opts.resume && opts.output.is_file() {
@@ -254,7 +320,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
 }
 
 /// Runs the models on one prepared batch (only on the images that decoded).
-fn classify(classifier: &Classifier, prepared: Prepared) -> Result<Vec<Row>> {
+fn classify(classifier: &Classifier, stream: usize, prepared: Prepared) -> Result<Vec<Row>> {
     let nmodels = classifier.bundle.models.len();
     let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); nmodels];
     let mut ok = 0;
@@ -264,7 +330,7 @@ fn classify(classifier: &Classifier, prepared: Prepared) -> Result<Vec<Row>> {
         }
         ok += 1;
     }
-    let mut scores = classifier.run(inputs, ok)?.into_iter();
+    let mut scores = classifier.run_on(stream, inputs, ok)?.into_iter();
     Ok(prepared
         .inputs
         .into_iter()
@@ -292,6 +358,26 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
         ));
     }
     let bundle = Arc::new(Bundle::load(&opts.model)?);
-    let classifier = Classifier::load(bundle, opts.threads)?;
+    // Two inference streams when there are two threads or more (each session gets half the
+    // threads): batches then run side by side instead of splitting every operator.
+    let streams = if opts.threads >= 2 { 2 } else { 1 };
+    let classifier = Classifier::load_streams(bundle, (opts.threads / streams).max(1), streams)?;
     annotate_with(&classifier, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_numbers_continue_after_the_highest_even_with_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(next_part_index(&dir.path().join("missing")).unwrap(), 0);
+        assert_eq!(next_part_index(dir.path()).unwrap(), 0);
+        for n in [0, 1, 3] {
+            std::fs::write(dir.path().join(format!("part-{n:06}.parquet")), b"").unwrap();
+        }
+        std::fs::write(dir.path().join("part-000009.parquet.tmp"), b"").unwrap();
+        assert_eq!(next_part_index(dir.path()).unwrap(), 4);
+    }
 }

@@ -18,7 +18,8 @@ pub type Scores = Vec<f32>;
 pub struct Classifier {
     /// The bundle.
     pub bundle: Arc<Bundle>,
-    sessions: Vec<Mutex<Session>>,
+    /// Per model, one session per stream.
+    sessions: Vec<Vec<Mutex<Session>>>,
     outputs: Vec<String>,
     widths: Vec<usize>,
 }
@@ -43,6 +44,14 @@ impl Classifier {
     /// Loads ONNX Runtime and one session per model (`threads` intra-op threads each) and
     /// checks input names, input shapes and output widths against the manifest.
     pub fn load(bundle: Arc<Bundle>, threads: usize) -> Result<Classifier, MacError> {
+        Self::load_streams(bundle, threads, 1)
+    }
+
+    /// Like [`Classifier::load`], with `streams` sessions per model so that `streams` batches
+    /// can run at once ([`Classifier::run_on`]), each session with `threads` intra-op threads.
+    /// On few cores, two single-threaded streams beat one two-threaded stream: no worker
+    /// hand-offs and no idle waits inside each operator.
+    pub fn load_streams(bundle: Arc<Bundle>, threads: usize, streams: usize) -> Result<Classifier, MacError> {
         let env = super::runtime::environment()?;
         let mut sessions = Vec::new();
         let mut outputs = Vec::new();
@@ -52,17 +61,20 @@ impl Classifier {
                 model: file.display().to_string(),
                 message: e,
             };
-            let session = Session::builder(env)
-                .map_err(|e| onnx(e.to_string()))?
-                .with_optimization_level(GraphOptimizationLevel::Level3)
-                .map_err(|e| onnx(e.to_string()))?
-                .with_intra_threads(threads.max(1))
-                .map_err(|e| onnx(e.to_string()))?
-                // Decoding threads share the cores: spinning ORT workers would steal their time.
-                .with_intra_op_spinning(false)
-                .map_err(|e| onnx(e.to_string()))?
-                .commit_from_file(file)
-                .map_err(|e| onnx(e.to_string()))?;
+            let build = || -> Result<Session, MacError> {
+                Session::builder(env)
+                    .map_err(|e| onnx(e.to_string()))?
+                    .with_optimization_level(GraphOptimizationLevel::Level3)
+                    .map_err(|e| onnx(e.to_string()))?
+                    .with_intra_threads(threads.max(1))
+                    .map_err(|e| onnx(e.to_string()))?
+                    // Decoding threads share the cores: spinning ORT workers would steal their time.
+                    .with_intra_op_spinning(false)
+                    .map_err(|e| onnx(e.to_string()))?
+                    .commit_from_file(file)
+                    .map_err(|e| onnx(e.to_string()))
+            };
+            let session = build()?;
             let input = session
                 .inputs()
                 .iter()
@@ -149,7 +161,11 @@ impl Classifier {
             }
             outputs.push(output.name().to_string());
             widths.push(width.unwrap_or(0));
-            sessions.push(Mutex::new(session));
+            let mut copies = vec![Mutex::new(session)];
+            for _ in 1..streams.max(1) {
+                copies.push(Mutex::new(build()?));
+            }
+            sessions.push(copies);
         }
         Ok(Classifier {
             bundle,
@@ -162,6 +178,16 @@ impl Classifier {
     /// Runs every model on a batch of `n` images; `inputs[m]` holds model m's tensors of
     /// the n images back to back. Returns the scores of each image.
     pub fn run(&self, inputs: Vec<Vec<f32>>, n: usize) -> Result<Vec<Scores>, MacError> {
+        self.run_on(0, inputs, n)
+    }
+
+    /// Number of streams (batches that can run at once).
+    pub fn streams(&self) -> usize {
+        self.sessions.first().map_or(1, Vec::len)
+    }
+
+    /// [`Classifier::run`] on the sessions of `stream` (taken modulo [`Classifier::streams`]).
+    pub fn run_on(&self, stream: usize, inputs: Vec<Vec<f32>>, n: usize) -> Result<Vec<Scores>, MacError> {
         let nattr = self.bundle.attributes.len();
         let mut scores = vec![vec![f32::NAN; nattr]; n];
         if n == 0 {
@@ -181,7 +207,10 @@ impl Classifier {
                 Layout::Nhwc => [n, h as usize, w as usize, c],
             };
             let tensor = Tensor::from_array((shape, data)).map_err(|e| onnx(e.to_string()))?;
-            let mut session = self.sessions[i].lock().unwrap_or_else(|p| p.into_inner());
+            let copies = &self.sessions[i];
+            let mut session = copies[stream % copies.len()]
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             let outputs = session
                 .run(ort::inputs![m.input.as_str() => tensor])
                 .map_err(|e| onnx(e.to_string()))?;
