@@ -225,7 +225,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                 let tensors = pool.install(|| {
                     chunk
                         .par_iter()
-                        .map(|inp| preprocess::decode(&inp.path).map(|img| preprocess::prepare(img, models)))
+                        .map(|inp| preprocess::load(&inp.path, models))
                         .collect()
                 });
                 let prepared = Prepared {
@@ -242,22 +242,15 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         let workers: Vec<_> = (0..streams)
             .map(|stream| {
                 let rx = rx.clone();
-                let (stop, bar, schema, bundle, parts) = (&stop, &bar, &schema, &bundle, &parts);
+                let (stop, bar, schema, parts) = (&stop, &bar, &schema, &parts);
                 s.spawn(move || -> Result<(usize, usize)> {
                     let (mut annotated, mut errors) = (0, 0);
                     for (k, prepared) in rx.iter() {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        let done = (|| -> Result<(usize, usize)> {
-                            let rows = classify(classifier, stream, prepared)?;
-                            let failed = rows.iter().filter(|r| r.error.is_some()).count();
-                            let batch = table::batch(schema, bundle, &opts.dataset, &opts.kind, &rows)?;
-                            let part = parts.join(format!("part-{:06}.parquet", first_part + k));
-                            write_parquet_atomic(&part, schema.clone(), [Ok(batch)])?;
-                            Ok((rows.len(), failed))
-                        })();
-                        match done {
+                        let part = parts.join(format!("part-{:06}.parquet", first_part + k));
+                        match journal_batch(classifier, stream, prepared, schema, opts, &part) {
                             Ok((n, failed)) => {
                                 annotated += n;
                                 errors += failed;
@@ -319,35 +312,38 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     })
 }
 
-/// Runs the models on one prepared batch (only on the images that decoded).
+/// Runs the models on one prepared batch (only on the images that decoded) on `stream`.
 fn classify(classifier: &Classifier, stream: usize, prepared: Prepared) -> Result<Vec<Row>> {
-    let nmodels = classifier.bundle.models.len();
-    let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); nmodels];
-    let mut ok = 0;
-    for t in prepared.tensors.iter().flatten() {
-        for (m, v) in t.iter().enumerate() {
-            inputs[m].extend_from_slice(v);
-        }
-        ok += 1;
-    }
-    let mut scores = classifier.run_on(stream, inputs, ok)?.into_iter();
+    let scores = classifier.run_images(stream, &prepared.tensors)?;
     Ok(prepared
         .inputs
         .into_iter()
         .zip(prepared.tensors)
-        .map(|(input, t)| {
-            let (scores, error) = match t {
-                Ok(_) => (scores.next(), None),
-                Err(e) => (None, Some(e)),
-            };
-            Row {
-                path: path_string(&input.path),
-                identity: input.identity,
-                scores,
-                error,
-            }
+        .zip(scores)
+        .map(|((input, t), scores)| Row {
+            path: path_string(&input.path),
+            identity: input.identity,
+            scores,
+            error: t.err(),
         })
         .collect())
+}
+
+/// Classifies a batch on `stream` and journals it to its `part` file; returns the number of
+/// images and of those that could not be read.
+fn journal_batch(
+    classifier: &Classifier,
+    stream: usize,
+    prepared: Prepared,
+    schema: &SchemaRef,
+    opts: &AnnotateOptions,
+    part: &Path,
+) -> Result<(usize, usize)> {
+    let rows = classify(classifier, stream, prepared)?;
+    let failed = rows.iter().filter(|r| r.error.is_some()).count();
+    let batch = table::batch(schema, &classifier.bundle, &opts.dataset, &opts.kind, &rows)?;
+    write_parquet_atomic(part, schema.clone(), [Ok(batch)])?;
+    Ok((rows.len(), failed))
 }
 
 /// Loads the bundle and its models (failing before any image is read), then runs the pipeline.

@@ -181,6 +181,29 @@ impl Classifier {
         self.run_on(0, inputs, n)
     }
 
+    /// Runs the models on a batch of images prepared one by one ([`super::preprocess::load`]):
+    /// the images that loaded are stacked into one tensor per model and run on `stream`; the
+    /// result has one entry per image, `None` where the image did not load.
+    pub fn run_images<E>(
+        &self,
+        stream: usize,
+        images: &[Result<Vec<Vec<f32>>, E>],
+    ) -> Result<Vec<Option<Scores>>, MacError> {
+        let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); self.bundle.models.len()];
+        let mut ok = 0;
+        for tensors in images.iter().flatten() {
+            for (m, v) in tensors.iter().enumerate() {
+                inputs[m].extend_from_slice(v);
+            }
+            ok += 1;
+        }
+        let mut scores = self.run_on(stream, inputs, ok)?.into_iter();
+        Ok(images
+            .iter()
+            .map(|t| t.as_ref().ok().and_then(|_| scores.next()))
+            .collect())
+    }
+
     /// Number of streams (batches that can run at once).
     pub fn streams(&self) -> usize {
         self.sessions.first().map_or(1, Vec::len)

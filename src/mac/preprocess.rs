@@ -88,6 +88,11 @@ pub fn append_tensor(resized: &RgbImage, model: &ModelSpec, out: &mut Vec<f32>) 
     }
 }
 
+/// Decodes the image at `path` and prepares its input tensors, one per model of the bundle.
+pub fn load(path: &Path, models: &[ModelSpec]) -> Result<Vec<Vec<f32>>, String> {
+    decode(path).map(|img| prepare(img, models))
+}
+
 /// The input tensors of one decoded image, one per model of the bundle.
 pub fn prepare(img: DynamicImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
     let img = img.into_rgb8();

@@ -167,32 +167,16 @@ impl ScalarUDFImpl for MacAnnotate {
             for chunk in misses.chunks(BATCH) {
                 let prepared: Vec<_> = chunk
                     .par_iter()
-                    .map(|(_, key)| {
-                        preprocess::decode(Path::new(&key.0))
-                            .map(|img| preprocess::prepare(img, &state.bundle.models))
-                    })
+                    .map(|(_, key)| preprocess::load(Path::new(&key.0), &state.bundle.models))
                     .collect();
-                let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); state.bundle.models.len()];
-                let mut ok = 0;
-                for t in prepared.iter().flatten() {
-                    for (m, v) in t.iter().enumerate() {
-                        inputs[m].extend_from_slice(v);
-                    }
-                    ok += 1;
-                }
-                let mut scores = classifier
-                    .run(inputs, ok)
-                    .map_err(|e| datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}")))?
-                    .into_iter();
+                let scores = classifier.run_images(0, &prepared).map_err(|e| {
+                    datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}"))
+                })?;
                 let mut cache = state.cache.lock().unwrap_or_else(|p| p.into_inner());
-                for ((i, key), t) in chunk.iter().zip(prepared) {
-                    let value = match t {
-                        Ok(_) => scores.next(),
-                        Err(e) => {
-                            eprintln!("warning: mac_annotate: {}: {e}", key.0);
-                            None
-                        }
-                    };
+                for (((i, key), t), value) in chunk.iter().zip(prepared).zip(scores) {
+                    if let Err(e) = t {
+                        eprintln!("warning: mac_annotate: {}: {e}", key.0);
+                    }
                     results[*i] = value.clone();
                     cache.insert(key.clone(), value);
                 }

@@ -135,7 +135,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ChartData, ti
     root.draw(&Text::new(
         title,
         (root.dim_in_pixel().0 as i32 / 2, 14),
-        font(TITLE).pos(Pos::new(HPos::Center, VPos::Top)),
+        style.pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
     match chart {
         ChartData::Bars(b) => draw_bars(root, b),
