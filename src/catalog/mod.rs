@@ -13,6 +13,10 @@ use datafusion::prelude::SessionContext;
 
 use crate::error::{Error, Result};
 
+mod label_scan;
+
+pub use label_scan::{LabelFilter, LabelScanExec, LabelTable};
+
 /// The file extensions macsql registers as tables.
 pub const READABLE_EXTENSIONS: &str = "parquet, csv, tsv, arrow, feather, ipc, ndjson, jsonl, json";
 
@@ -136,10 +140,12 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
         .map(|e| format!(".{e}"))
         .unwrap_or_default();
     match SourceFormat::from_path(path)? {
-        SourceFormat::Parquet => ctx
-            .register_parquet(name, path_str, ParquetReadOptions::default().file_extension(&ext))
-            .await
-            .map_err(with_context)?,
+        SourceFormat::Parquet => {
+            ctx.register_parquet(name, path_str, ParquetReadOptions::default().file_extension(&ext))
+                .await
+                .map_err(with_context)?;
+            with_label_scans(ctx, name, path).await?;
+        }
         fmt @ (SourceFormat::Csv | SourceFormat::Tsv) => {
             let delimiter = if fmt == SourceFormat::Tsv { b'\t' } else { b',' };
             let options = CsvReadOptions::new()
@@ -169,6 +175,19 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
                 .map_err(with_context)?
         }
     }
+    Ok(())
+}
+
+/// Replaces table `name` (DataFusion's table over the Parquet file `path`) by a `LabelTable`
+/// when the file is flat; nested files keep DataFusion's table alone.
+async fn with_label_scans(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
+    let inner = ctx.table_provider(name).await?;
+    if let Err(why) = label_scan::check_flat(path, &inner.schema()) {
+        log::debug!("{}: no label scans ({why})", path.display());
+        return Ok(());
+    }
+    ctx.deregister_table(name)?;
+    ctx.register_table(name, Arc::new(LabelTable::new(inner, path.to_path_buf())))?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod demo;
 mod import;
+mod label_scan;
 mod mac;
 mod plot;
 mod polars_bridge;
