@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, RecordBatchReader};
-use arrow::compute::{CastOptions, cast_with_options, concat_batches, filter};
+use arrow::compute::{CastOptions, FilterBuilder, cast_with_options, concat_batches, filter};
 use arrow::datatypes::{DataType, Int8Type, Int16Type, Int32Type, SchemaRef, UInt8Type, UInt16Type};
 use datafusion::common::{DataFusionError, Result, exec_datafusion_err};
 use parquet::arrow::ProjectionMask;
@@ -171,10 +171,16 @@ impl LabelScan {
             .as_ref()
             .filter(|_| selected * SPARSE < rows)
             .map(|s| s.values().set_indices().map(|i| i as u32).collect());
+        // The filter's plan (indices or slices) is worked out once for all dense columns.
+        let predicate = match (&selection, &rows_at) {
+            (Some(s), None) => Some(FilterBuilder::new(s).optimize().build()),
+            _ => None,
+        };
         let keep = |a: ArrayRef| -> Result<ArrayRef> {
-            Ok(match &selection {
-                Some(s) => filter(&a, s)?,
-                None => a,
+            Ok(match (&predicate, &selection) {
+                (Some(p), _) => p.filter(&a)?,
+                (None, Some(s)) => filter(&a, s)?,
+                (None, None) => a,
             })
         };
         let mut columns: Vec<Option<ArrayRef>> = vec![None; self.projection.len()];
