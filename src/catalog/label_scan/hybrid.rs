@@ -64,7 +64,6 @@ fn decode_into<T: Copy + Default>(
         return Err(Unsupported::new(format!("bit width {bit_width} over 32")));
     }
     let bw = usize::from(bit_width);
-    let value_bytes = bw.div_ceil(8);
     let outside = |i: u64| Unsupported::new(format!("index {i} outside a dictionary of {}", lookup.len()));
     // Small widths index a 256-entry table: no bounds check per value, one range check per run.
     let mut table = [T::default(); 256];
@@ -76,50 +75,35 @@ fn decode_into<T: Copy + Default>(
     let mut filled = 0usize;
     let mut pos = 0usize;
     while filled < out.len() {
-        let header = uleb128(buf, &mut pos)?;
         let wanted = out.len() - filled;
-        if header & 1 == 0 {
-            let count = usize::try_from(header >> 1).unwrap_or(usize::MAX);
-            if count == 0 {
-                return Err(Unsupported::new("empty RLE run"));
+        match next_run(buf, &mut pos, bw)? {
+            Run::Repeated { count, index } => {
+                let value = *lookup.get(index as usize).ok_or_else(|| outside(index))?;
+                let take = count.min(wanted);
+                out[filled..filled + take].fill(value);
+                filled += take;
             }
-            let bytes = buf
-                .get(pos..pos + value_bytes)
-                .ok_or_else(|| Unsupported::new("RLE run value past the end of the page"))?;
-            pos += value_bytes;
-            let mut raw = [0u8; 8];
-            raw[..value_bytes].copy_from_slice(bytes);
-            let index = u64::from_le_bytes(raw);
-            let value = *lookup.get(index as usize).ok_or_else(|| outside(index))?;
-            let take = count.min(wanted);
-            out[filled..filled + take].fill(value);
-            filled += take;
-        } else {
-            let groups = usize::try_from(header >> 1).unwrap_or(usize::MAX);
-            if groups == 0 {
-                return Err(Unsupported::new("empty bit-packed run"));
+            Run::Packed { count, bytes } => {
+                let take = count.min(wanted);
+                // Writers may end the last run early: only the bytes of the values used must exist.
+                let end = pos.saturating_add(bytes).min(buf.len());
+                if end - pos < (take * bw).div_ceil(8) {
+                    return Err(Unsupported::new("bit-packed run past the end of the page"));
+                }
+                let dest = &mut out[filled..filled + take];
+                // Loads may read past the run into the next header: those bits are masked off,
+                // and reading whole words avoids a padded copy at the end of every run.
+                let highest = if bw <= 8 {
+                    unpack_small(&buf[pos..], bw, &table, dest)
+                } else {
+                    unpack_wide(&buf[pos..], bw, lookup, dest)?
+                };
+                if highest as usize >= lookup.len() {
+                    return Err(outside(highest));
+                }
+                filled += take;
+                pos = end;
             }
-            let take = groups.saturating_mul(8).min(wanted);
-            let run_bytes = groups.saturating_mul(bw);
-            // Writers may end the last run early: only the bytes of the values used must exist.
-            let needed = (take * bw).div_ceil(8);
-            let end = pos.saturating_add(run_bytes).min(buf.len());
-            if end - pos < needed {
-                return Err(Unsupported::new("bit-packed run past the end of the page"));
-            }
-            let dest = &mut out[filled..filled + take];
-            // Loads may read past the run into the next header: those bits are masked off, and
-            // reading whole words avoids a padded copy at the end of every run.
-            let highest = if bw <= 8 {
-                unpack_small(&buf[pos..], bw, &table, dest)
-            } else {
-                unpack_wide(&buf[pos..], bw, lookup, dest)?
-            };
-            if highest as usize >= lookup.len() {
-                return Err(outside(highest));
-            }
-            filled += take;
-            pos = end;
         }
     }
     Ok(pos)
@@ -144,7 +128,6 @@ pub fn decode_at<T: Copy>(
         )));
     }
     let bw = usize::from(bit_width);
-    let value_bytes = bw.div_ceil(8);
     let mask = if bw == 0 { 0 } else { u64::MAX >> (64 - bw) };
     let get = |i: u64| {
         lookup
@@ -157,52 +140,72 @@ pub fn decode_at<T: Copy>(
     let mut run_start = 0usize; // value index of the current run's first value
     let mut pos = 0usize;
     while next < positions.len() {
-        let header = uleb128(buf, &mut pos)?;
-        if header & 1 == 0 {
-            let count = usize::try_from(header >> 1).unwrap_or(usize::MAX);
-            if count == 0 {
-                return Err(Unsupported::new("empty RLE run"));
-            }
-            let bytes = buf
-                .get(pos..pos + value_bytes)
-                .ok_or_else(|| Unsupported::new("RLE run value past the end of the page"))?;
-            pos += value_bytes;
-            let end = run_start.saturating_add(count);
-            let here = wanted_in(&positions[next..], end);
-            if here > 0 {
-                let mut raw = [0u8; 8];
-                raw[..value_bytes].copy_from_slice(bytes);
-                let value = get(u64::from_le_bytes(raw))?;
-                out.extend(std::iter::repeat_n(value, here));
-                next += here;
-            }
-            run_start = end;
-        } else {
-            let groups = usize::try_from(header >> 1).unwrap_or(usize::MAX);
-            if groups == 0 {
-                return Err(Unsupported::new("empty bit-packed run"));
-            }
-            let count = groups.saturating_mul(8);
-            let run_bytes = groups.saturating_mul(bw);
-            let data = buf.get(pos..).unwrap_or(&[]);
-            let end = run_start.saturating_add(count);
-            let here = wanted_in(&positions[next..], end);
-            if here > 0 {
-                let last = positions[next + here - 1] as usize - run_start;
-                if ((last + 1) * bw).div_ceil(8) > data.len() {
-                    return Err(Unsupported::new("bit-packed run past the end of the page"));
+        match next_run(buf, &mut pos, bw)? {
+            Run::Repeated { count, index } => {
+                let end = run_start.saturating_add(count);
+                let here = wanted_in(&positions[next..], end);
+                if here > 0 {
+                    out.extend(std::iter::repeat_n(get(index)?, here));
+                    next += here;
                 }
-                for &p in &positions[next..next + here] {
-                    let bit = (p as usize - run_start) * bw;
-                    out.push(get((load_u64(data, bit / 8) >> (bit % 8)) & mask)?);
-                }
-                next += here;
+                run_start = end;
             }
-            pos = pos.saturating_add(run_bytes);
-            run_start = end;
+            Run::Packed { count, bytes } => {
+                let data = buf.get(pos..).unwrap_or(&[]);
+                let end = run_start.saturating_add(count);
+                let here = wanted_in(&positions[next..], end);
+                if here > 0 {
+                    let last = positions[next + here - 1] as usize - run_start;
+                    if ((last + 1) * bw).div_ceil(8) > data.len() {
+                        return Err(Unsupported::new("bit-packed run past the end of the page"));
+                    }
+                    for &p in &positions[next..next + here] {
+                        let bit = (p as usize - run_start) * bw;
+                        out.push(get((load_u64(data, bit / 8) >> (bit % 8)) & mask)?);
+                    }
+                    next += here;
+                }
+                pos = pos.saturating_add(bytes);
+                run_start = end;
+            }
         }
     }
     Ok(())
+}
+
+/// One run of the hybrid encoding.
+enum Run {
+    /// `count` copies of the dictionary entry `index`.
+    Repeated { count: usize, index: u64 },
+    /// `count` values (a multiple of 8) bit-packed in the `bytes` bytes after the header.
+    Packed { count: usize, bytes: usize },
+}
+
+/// Reads the run header at `*pos` (and a repeated run's value), leaving `*pos` at the run's
+/// packed bytes or past the run.
+fn next_run(buf: &[u8], pos: &mut usize, bw: usize) -> Result<Run, Unsupported> {
+    let header = uleb128(buf, pos)?;
+    let n = usize::try_from(header >> 1).unwrap_or(usize::MAX);
+    if n == 0 {
+        return Err(Unsupported::new("empty run"));
+    }
+    if header & 1 == 1 {
+        return Ok(Run::Packed {
+            count: n.saturating_mul(8),
+            bytes: n.saturating_mul(bw),
+        });
+    }
+    let value_bytes = bw.div_ceil(8);
+    let bytes = buf
+        .get(*pos..*pos + value_bytes)
+        .ok_or_else(|| Unsupported::new("RLE run value past the end of the page"))?;
+    *pos += value_bytes;
+    let mut raw = [0u8; 8];
+    raw[..value_bytes].copy_from_slice(bytes);
+    Ok(Run::Repeated {
+        count: n,
+        index: u64::from_le_bytes(raw),
+    })
 }
 
 /// How many of `positions` (ascending) lie below `end`: a linear scan, as runs usually hold
