@@ -8,6 +8,8 @@ Run through bench/run.sh (it creates the virtual environment and builds macsql).
   4 start-up: launch to the first result of SELECT count(*) on the catalog
   5 annotation: images/s of macsql annotate, a Python onnxruntime + Pillow pipeline, and the
     inference ceiling (the same models on tensors already preprocessed)
+  6 slices: workload 2's comparison over a coarse, a medium and workload 3's slice, on the
+    registered table (macsql's label scan) and on the same file as FROM 'file' (DataFusion's reader)
 
 Every timed run is its own process; the parent reads its peak memory with wait4(2). macsql times
 are the wall time of the whole `macsql` process (start-up, planning, writing the result);
@@ -550,20 +552,26 @@ def worker_fn(py: str, engine: str, variant: str, workload: int, data: Path, att
     return fn
 
 
-def macsql_fn(macsql: str | None, workload: int, variant: str, data: Path, attrs: list[str], tmp: Path):
+def macsql_query_fn(macsql: str | None, sql: str, data: Path, out: Path, read):
+    """Runs `sql` in the macsql CLI with the catalog registered as table `cat`, result to `out`;
+    returns (seconds, peak RSS MiB, read(out))."""
     def fn():
         if not macsql:
             raise RuntimeError("no macsql binary (set MACSQL_BIN or let run.sh build it)")
-        out = tmp / f"w{workload}-macsql-{variant}.parquet"
         if out.exists():
             out.unlink()
-        cmd = [macsql, "--data", f"cat={data}", "-q", "--format", "csv", "-o", str(out),
-               "-c", macsql_sql(workload, variant, attrs)]
+        cmd = [macsql, "--data", f"cat={data}", "-q", "--format", "csv", "-o", str(out), "-c", sql]
         t, rc, rss, err = run_timed(cmd)
         if rc != 0:
             raise RuntimeError(first_error(err, rc))
-        return t, rss, read_macsql_result(out, workload, variant, attrs)
+        return t, rss, read(out)
     return fn
+
+
+def macsql_fn(macsql: str | None, workload: int, variant: str, data: Path, attrs: list[str], tmp: Path):
+    return macsql_query_fn(macsql, macsql_sql(workload, variant, attrs), data,
+                           tmp / f"w{workload}-macsql-{variant}.parquet",
+                           lambda out: read_macsql_result(out, workload, variant, attrs))
 
 
 def startup_fn(cmd: list[str]):
@@ -916,9 +924,58 @@ def report(rows: list[dict], meta: dict) -> str:
             ratio = f"{mac['images_per_s'] / r['images_per_s']:.2f}" if mac and r is not mac else "-"
             lines.append(f"| {r['label']} | {fmt(r['median_s'])} | {fmt(r['images_per_s'], 1)} | "
                          f"{r['peak_rss_mib']} | {ratio} | {cell(r['check'])} |")
+    w6 = [r for r in rows if r["workload"] == 6]
+    if w6:
+        lines += ["", "Label scans against DataFusion's Parquet reader (workload 2's comparison over slices; "
+                  "the same macsql binary and file):", "",
+                  "| slice | rows | label scan s | DataFusion reader s | label scan / reader | check |",
+                  "|---|---:|---:|---:|---:|---|"]
+        for where in dict.fromkeys(r["slice"] for r in w6):
+            scan, reader = [r for r in w6 if r["slice"] == where]
+            if scan["error"] or reader["error"]:
+                lines.append(f"| {where} | {scan['slice_rows']} | skipped | | | {cell(scan['error'] or reader['error'])} |")
+                continue
+            lines.append(f"| {where} | {scan['slice_rows']} | {fmt(scan['median_s'])} | {fmt(reader['median_s'])} | "
+                         f"{scan['median_s'] / reader['median_s']:.2f} | {cell(reader['check'])} |")
     lines += ["", "macsql / this: ratio of the best macsql median to this row's median for workloads 1-4 "
               "(below 1: macsql faster); of images/s for annotation (above 1: macsql faster)."]
     return "\n".join(lines) + "\n"
+
+
+# Workload 6: coarse to selective slices, workload 2's comparison on each.
+SLICES = ['"Male" = 1', '"Male" = 1 AND "Young" = 1', " AND ".join(f"{q(k)} = {v}" for k, v in SUBGROUP.items())]
+
+
+def workload6(args, macsql: str | None, data: Path, attrs: list[str], tmp: Path) -> list[dict]:
+    """Label scans (the registered table) against DataFusion's Parquet reader (the same file as
+    `FROM 'file'`), same binary, alternating; the two must agree."""
+    import duckdb
+
+    rows = []
+    for i, where in enumerate(SLICES):
+        n = duckdb.sql(f"SELECT count(*) FROM read_parquet({sql_str(str(data))}) WHERE {where}").fetchall()[0][0]
+        runners = []
+        for j, (label, src) in enumerate((("label scan (registered table)", "cat"),
+                                          ("DataFusion reader (FROM 'file')", sql_str(str(data))))):
+            sql = (f"CREATE VIEW sub AS SELECT * FROM {src} WHERE {where}; "
+                   "SELECT * FROM compare_attributes('sub', 'dataset')")
+            runners.append(Runner(label, "macsql", macsql_query_fn(
+                macsql, sql, data, tmp / f"w6-{i}-{j}.parquet",
+                lambda out: read_macsql_result(out, 2, "compare_attributes", attrs))))
+        log(f"workload 6: {where}")
+        run_round_robin(runners, args.warmup, args.repeats)
+        scan, reader = runners
+        if scan.result is not None and reader.result is not None:
+            try:
+                reader.check = compare(normalise(*scan.result, attrs), normalise(*reader.result, attrs), "kl")
+                scan.check = "reference"
+            except Exception as e:
+                reader.check = f"cannot compare: {e}"
+        for r in runners:
+            rows.append({"workload": 6, "slice": where, "slice_rows": n, "label": r.label, "engine": r.engine,
+                         "median_s": statistics.median(r.times) if r.times else None, "times": r.times,
+                         "peak_rss_mib": max(r.rss) if r.rss else None, "error": r.error, "check": r.check})
+    return rows
 
 
 def main_run(args) -> int:
@@ -940,7 +997,7 @@ def main_run(args) -> int:
         v = subprocess.run([macsql, "--version"], capture_output=True, text=True)
         meta["macsql_version"] = (v.stdout.strip() or "?") + f" ({macsql})"
 
-    if workloads & {1, 2, 3, 4}:
+    if workloads & {1, 2, 3, 4, 6}:
         data, source = prepare_data(args, macsql)
         attrs = attributes_of(data)
         nrows = duckdb.sql(f"SELECT count(*) FROM read_parquet({sql_str(str(data))})").fetchall()[0][0]
@@ -994,6 +1051,8 @@ def main_run(args) -> int:
                 rows.append({"workload": 4, "label": r.label, "engine": r.engine,
                              "median_s": statistics.median(r.times) if r.times else None, "times": r.times,
                              "peak_rss_mib": max(r.rss) if r.rss else None, "error": r.error, "check": ""})
+        if 6 in workloads:
+            rows += workload6(args, macsql, data, attrs, tmp)
     if 5 in workloads:
         rows += workload5(args, macsql, tmp, py)
 
@@ -1039,7 +1098,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per engine")
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs per engine first")
-    ap.add_argument("--workloads", default="1,2,3,4,5")
+    ap.add_argument("--workloads", default="1,2,3,4,5,6")
     ap.add_argument("--macsql", default=os.environ.get("MACSQL_BIN"))
     ap.add_argument("--images", default=str(ROOT.parent / "shared" / "data" / "images"))
     ap.add_argument("--manifest", default=str(ROOT / "models" / "mac.toml"),

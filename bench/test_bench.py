@@ -66,6 +66,18 @@ class MacsqlSql(unittest.TestCase):
         self.assertEqual(bench.pick(cols, "p", "dataset_p"), "P")
         self.assertEqual(bench.pick(cols, "n_p"), "n_P")
 
+    def test_slices_report(self):
+        self.assertEqual(bench.SLICES[-1], '"Male" = 1 AND "Senior" = 1 AND "Asian" = 1')
+        row = {"workload": 6, "slice": '"Male" = 1', "slice_rows": 10, "engine": "macsql",
+               "times": [1.0], "peak_rss_mib": 9, "error": None}
+        rows = [dict(row, label="label scan", median_s=0.5, check="reference"),
+                dict(row, label="reader", median_s=2.0, check="ok (3 rows)")]
+        meta = {"scale": 1, "rows": 0, "attributes": 0, "command": "x", "machine": {"cores": 2, "duckdb": "-",
+                "polars": "-", "onnxruntime": "-"}, "macsql_version": "-", "data": "-", "data_source": "-",
+                "repeats": 1, "warmup": 0}
+        text = bench.report(rows, meta)
+        self.assertIn('| "Male" = 1 | 10 | 0.500 | 2.000 | 0.25 | ok (3 rows) |', text)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 
 mod label_scan;
 
-pub use label_scan::{LabelFilter, LabelScanExec, LabelTable};
+use label_scan::LabelTable;
 
 /// The file extensions macsql registers as tables.
 pub const READABLE_EXTENSIONS: &str = "parquet, csv, tsv, arrow, feather, ipc, ndjson, jsonl, json";

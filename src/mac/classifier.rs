@@ -48,7 +48,7 @@ impl Classifier {
     }
 
     /// Like [`Classifier::load`], with `streams` sessions per model so that `streams` batches
-    /// can run at once ([`Classifier::run_on`]), each session with `threads` intra-op threads.
+    /// can run at once ([`Classifier::run`]), each session with `threads` intra-op threads.
     /// On few cores, two single-threaded streams beat one two-threaded stream: no worker
     /// hand-offs and no idle waits inside each operator.
     pub fn load_streams(bundle: Arc<Bundle>, threads: usize, streams: usize) -> Result<Classifier, MacError> {
@@ -175,12 +175,6 @@ impl Classifier {
         })
     }
 
-    /// Runs every model on a batch of `n` images; `inputs[m]` holds model m's tensors of
-    /// the n images back to back. Returns the scores of each image.
-    pub fn run(&self, inputs: Vec<Vec<f32>>, n: usize) -> Result<Vec<Scores>, MacError> {
-        self.run_on(0, inputs, n)
-    }
-
     /// Runs the models on a batch of images prepared one by one ([`super::preprocess::load`]):
     /// the images that loaded are stacked into one tensor per model and run on `stream`; the
     /// result has one entry per image, `None` where the image did not load.
@@ -197,7 +191,7 @@ impl Classifier {
             }
             ok += 1;
         }
-        let mut scores = self.run_on(stream, inputs, ok)?.into_iter();
+        let mut scores = self.run(stream, inputs, ok)?.into_iter();
         Ok(images
             .iter()
             .map(|t| t.as_ref().ok().and_then(|_| scores.next()))
@@ -209,8 +203,10 @@ impl Classifier {
         self.sessions.first().map_or(1, Vec::len)
     }
 
-    /// [`Classifier::run`] on the sessions of `stream` (taken modulo [`Classifier::streams`]).
-    pub fn run_on(&self, stream: usize, inputs: Vec<Vec<f32>>, n: usize) -> Result<Vec<Scores>, MacError> {
+    /// Runs every model on a batch of `n` images on the sessions of `stream` (taken modulo
+    /// [`Classifier::streams`]); `inputs[m]` holds model m's tensors of the n images back to
+    /// back. Returns the scores of each image.
+    pub fn run(&self, stream: usize, inputs: Vec<Vec<f32>>, n: usize) -> Result<Vec<Scores>, MacError> {
         let nattr = self.bundle.attributes.len();
         let mut scores = vec![vec![f32::NAN; nattr]; n];
         if n == 0 {

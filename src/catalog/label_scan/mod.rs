@@ -15,7 +15,5 @@ mod hybrid;
 mod scan;
 mod table;
 
-pub use exec::LabelScanExec;
-pub use filter::LabelFilter;
 pub use scan::check_flat;
 pub use table::LabelTable;
