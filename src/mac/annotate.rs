@@ -19,10 +19,10 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rayon::prelude::*;
 
 use super::MacError;
-use super::classifier::Classifier;
+use super::classifier::{Classifier, Detect};
 use super::inputs::{self, Input};
 use super::manifest::Bundle;
-use super::preprocess;
+use super::pipeline::{self, FaceChoice, Loaded};
 use super::table::{self, Row};
 use crate::annotations::write_parquet_atomic;
 use crate::error::{Error, Result};
@@ -36,8 +36,12 @@ pub struct AnnotateOptions {
     pub dataset: String,
     /// `real` or `synthetic`.
     pub kind: String,
-    /// The bundle manifest.
-    pub model: PathBuf,
+    /// The bundle manifest (`None`: `MACSQL_MODEL`, else the default bundle built into macsql).
+    pub model: Option<PathBuf>,
+    /// Whether faces are detected (`Auto`: when the bundle has a detector).
+    pub detect: Detect,
+    /// Which faces get a row.
+    pub faces: FaceChoice,
     /// Output Parquet file.
     pub output: PathBuf,
     /// Images per inference batch.
@@ -61,6 +65,8 @@ pub struct Summary {
     pub annotated: usize,
     /// Of those, images that could not be read (rows with `error`).
     pub errors: usize,
+    /// Of those, images in which no face was found (rows with `error`).
+    pub no_face: usize,
     /// Images skipped because an earlier run had done them.
     pub skipped: usize,
     /// Rows in the output.
@@ -157,14 +163,31 @@ fn path_string(p: &Path) -> String {
 
 struct Prepared {
     inputs: Vec<Input>,
-    tensors: Vec<std::result::Result<Vec<Vec<f32>>, String>>,
+    loaded: Vec<std::result::Result<Loaded, String>>,
+}
+
+/// What one batch did: images, unreadable images, images without a face.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    images: usize,
+    failed: usize,
+    no_face: usize,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.images += o.images;
+        self.failed += o.failed;
+        self.no_face += o.no_face;
+    }
 }
 
 /// Runs the pipeline with an already loaded classifier.
 pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<Summary> {
     let start = Instant::now();
     let bundle = classifier.bundle.clone();
-    let schema = table::schema(&bundle, table::metadata(&bundle, &opts.command));
+    let detected = classifier.detector().is_some();
+    let schema = table::schema(&bundle, table::metadata(&bundle, &opts.command, detected));
     let inputs = inputs::list(&opts.paths, opts.identity_from_dir)?;
     if inputs.is_empty() {
         return Err(Error::InvalidArgument(format!(
@@ -213,24 +236,23 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         .map_err(|e| Error::InvalidArgument(format!("annotate: --threads: {e}")))?;
     let streams = classifier.streams();
     let (tx, rx) = crossbeam_channel::bounded::<(usize, Prepared)>(2 * streams);
-    let models = &bundle.models;
     let batch = opts.batch.max(1);
     // Set by the first failing worker so that the others stop taking batches.
     let stop = AtomicBool::new(false);
-    let result: Result<(usize, usize)> = std::thread::scope(|s| {
+    let result: Result<Counts> = std::thread::scope(|s| {
         let todo = &todo;
         let pool = &pool;
         s.spawn(move || {
             for (k, chunk) in todo.chunks(batch).enumerate() {
-                let tensors = pool.install(|| {
+                let loaded = pool.install(|| {
                     chunk
                         .par_iter()
-                        .map(|inp| preprocess::load(&inp.path, models))
+                        .map(|inp| pipeline::load(&inp.path, classifier))
                         .collect()
                 });
                 let prepared = Prepared {
                     inputs: chunk.to_vec(),
-                    tensors,
+                    loaded,
                 };
                 if tx.send((k, prepared)).is_err() {
                     break;
@@ -243,18 +265,17 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
             .map(|stream| {
                 let rx = rx.clone();
                 let (stop, bar, schema, parts) = (&stop, &bar, &schema, &parts);
-                s.spawn(move || -> Result<(usize, usize)> {
-                    let (mut annotated, mut errors) = (0, 0);
+                s.spawn(move || -> Result<Counts> {
+                    let mut counts = Counts::default();
                     for (k, prepared) in rx.iter() {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
                         let part = parts.join(format!("part-{:06}.parquet", first_part + k));
                         match journal_batch(classifier, stream, prepared, schema, opts, &part) {
-                            Ok((n, failed)) => {
-                                annotated += n;
-                                errors += failed;
-                                bar.inc(n as u64);
+                            Ok(c) => {
+                                counts += c;
+                                bar.inc(c.images as u64);
                             }
                             Err(e) => {
                                 stop.store(true, Ordering::Relaxed);
@@ -262,20 +283,17 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                             }
                         }
                     }
-                    Ok((annotated, errors))
+                    Ok(counts)
                 })
             })
             .collect();
         // Only the workers hold the receiver now: when they all stop, the producer stops.
         drop(rx);
-        let mut totals = (0, 0);
+        let mut totals = Counts::default();
         let mut first_error = None;
         for worker in workers {
             match worker.join() {
-                Ok(Ok((n, failed))) => {
-                    totals.0 += n;
-                    totals.1 += failed;
-                }
+                Ok(Ok(c)) => totals += c,
                 Ok(Err(e)) => {
                     first_error.get_or_insert(e);
                 }
@@ -292,7 +310,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         }
     });
     bar.finish_and_clear();
-    let (annotated, errors) = result?;
+    let counts = result?;
 
     let mut batches = Vec::new();
     if opts.resume && opts.output.is_file() {
@@ -304,33 +322,16 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     let rows = write_parquet_atomic(&opts.output, schema.clone(), batches.into_iter().map(Ok))?;
     std::fs::remove_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
     Ok(Summary {
-        annotated,
-        errors,
+        annotated: counts.images,
+        errors: counts.failed,
+        no_face: counts.no_face,
         skipped,
         rows,
         seconds: start.elapsed().as_secs_f64(),
     })
 }
 
-/// Runs the models on one prepared batch (only on the images that decoded) on `stream`.
-fn classify(classifier: &Classifier, stream: usize, prepared: Prepared) -> Result<Vec<Row>> {
-    let scores = classifier.run_images(stream, &prepared.tensors)?;
-    Ok(prepared
-        .inputs
-        .into_iter()
-        .zip(prepared.tensors)
-        .zip(scores)
-        .map(|((input, t), scores)| Row {
-            path: path_string(&input.path),
-            identity: input.identity,
-            scores,
-            error: t.err(),
-        })
-        .collect())
-}
-
-/// Classifies a batch on `stream` and journals it to its `part` file; returns the number of
-/// images and of those that could not be read.
+/// Classifies a batch on `stream` and journals it to its `part` file.
 fn journal_batch(
     classifier: &Classifier,
     stream: usize,
@@ -338,12 +339,24 @@ fn journal_batch(
     schema: &SchemaRef,
     opts: &AnnotateOptions,
     part: &Path,
-) -> Result<(usize, usize)> {
-    let rows = classify(classifier, stream, prepared)?;
-    let failed = rows.iter().filter(|r| r.error.is_some()).count();
+) -> Result<Counts> {
+    let outcomes = pipeline::label(classifier, stream, prepared.loaded, opts.faces)?;
+    let mut counts = Counts {
+        images: outcomes.len(),
+        ..Counts::default()
+    };
+    let mut rows = Vec::new();
+    for (input, outcome) in prepared.inputs.into_iter().zip(outcomes) {
+        match &outcome {
+            pipeline::Outcome::Failed(_) => counts.failed += 1,
+            pipeline::Outcome::NoFace { .. } => counts.no_face += 1,
+            pipeline::Outcome::Labelled(_) => {}
+        }
+        rows.extend(Row::of(path_string(&input.path), input.identity, outcome));
+    }
     let batch = table::batch(schema, &classifier.bundle, &opts.dataset, &opts.kind, &rows)?;
     write_parquet_atomic(part, schema.clone(), [Ok(batch)])?;
-    Ok((rows.len(), failed))
+    Ok(counts)
 }
 
 /// Loads the bundle and its models (failing before any image is read), then runs the pipeline.
@@ -353,11 +366,13 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
             "annotate: --batch must be at least 1".into(),
         ));
     }
-    let bundle = Arc::new(Bundle::load(&opts.model)?);
+    let bundle = Arc::new(Bundle::load(&super::builtin::bundle_path(
+        opts.model.as_deref(),
+    )?)?);
     // Two inference streams when there are two threads or more (each session gets half the
     // threads): batches then run side by side instead of splitting every operator.
     let streams = if opts.threads >= 2 { 2 } else { 1 };
-    let classifier = Classifier::load_streams(bundle, (opts.threads / streams).max(1), streams)?;
+    let classifier = Classifier::load_streams(bundle, (opts.threads / streams).max(1), streams, opts.detect)?;
     annotate_with(&classifier, opts)
 }
 

@@ -4,10 +4,10 @@
 use std::sync::{Arc, Mutex};
 
 use ort::session::Session;
-use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;
 
 use super::MacError;
+use super::detect::Detector;
 use super::manifest::{Bundle, Layout};
 
 /// Attribute values of one image, in the bundle's attribute order (probabilities for
@@ -18,6 +18,8 @@ pub type Scores = Vec<f32>;
 pub struct Classifier {
     /// The bundle.
     pub bundle: Arc<Bundle>,
+    /// The face detector, unless the images are aligned already.
+    detector: Option<Detector>,
     /// Per model, one session per stream.
     sessions: Vec<Vec<Mutex<Session>>>,
     outputs: Vec<String>,
@@ -40,41 +42,53 @@ fn shape_err(bundle: &Bundle, key: String, message: String) -> MacError {
     }
 }
 
+/// Whether a classifier detects faces: `Auto` when the bundle has a `[detector]`, or `None`
+/// (the images are aligned already: each model's `crop` box).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Detect {
+    /// Detect faces when the bundle has a detector.
+    #[default]
+    Auto,
+    /// Never: cut each model's `crop` box (FFHQ-style aligned images).
+    None,
+}
+
 impl Classifier {
     /// Loads ONNX Runtime and one session per model (`threads` intra-op threads each) and
     /// checks input names, input shapes and output widths against the manifest.
     pub fn load(bundle: Arc<Bundle>, threads: usize) -> Result<Classifier, MacError> {
-        Self::load_streams(bundle, threads, 1)
+        Self::load_streams(bundle, threads, 1, Detect::Auto)
     }
 
     /// Like [`Classifier::load`], with `streams` sessions per model so that `streams` batches
     /// can run at once ([`Classifier::run`]), each session with `threads` intra-op threads.
     /// On few cores, two single-threaded streams beat one two-threaded stream: no worker
-    /// hand-offs and no idle waits inside each operator.
-    pub fn load_streams(bundle: Arc<Bundle>, threads: usize, streams: usize) -> Result<Classifier, MacError> {
-        let env = super::runtime::environment()?;
+    /// hand-offs and no idle waits inside each operator. The detector (if the bundle has one
+    /// and `detect` is `Auto`) is loaded and checked first.
+    pub fn load_streams(
+        bundle: Arc<Bundle>,
+        threads: usize,
+        streams: usize,
+        detect: Detect,
+    ) -> Result<Classifier, MacError> {
+        let detector = match (&bundle.detector, &bundle.detector_file, detect) {
+            (Some(spec), Some(file), Detect::Auto) => Some(Detector::load(
+                spec.clone(),
+                file,
+                &bundle.path,
+                threads,
+                streams,
+            )?),
+            _ => {
+                bundle.require_crops()?;
+                None
+            }
+        };
         let mut sessions = Vec::new();
         let mut outputs = Vec::new();
         let mut widths = Vec::new();
         for (i, (m, file)) in bundle.models.iter().zip(&bundle.files).enumerate() {
-            let onnx = |e: String| MacError::Onnx {
-                model: file.display().to_string(),
-                message: e,
-            };
-            let build = || -> Result<Session, MacError> {
-                Session::builder(env)
-                    .map_err(|e| onnx(e.to_string()))?
-                    .with_optimization_level(GraphOptimizationLevel::Level3)
-                    .map_err(|e| onnx(e.to_string()))?
-                    .with_intra_threads(threads.max(1))
-                    .map_err(|e| onnx(e.to_string()))?
-                    // Decoding threads share the cores: spinning ORT workers would steal their time.
-                    .with_intra_op_spinning(false)
-                    .map_err(|e| onnx(e.to_string()))?
-                    .commit_from_file(file)
-                    .map_err(|e| onnx(e.to_string()))
-            };
-            let session = build()?;
+            let session = super::runtime::session(file, threads)?;
             let input = session
                 .inputs()
                 .iter()
@@ -163,39 +177,22 @@ impl Classifier {
             widths.push(width.unwrap_or(0));
             let mut copies = vec![Mutex::new(session)];
             for _ in 1..streams.max(1) {
-                copies.push(Mutex::new(build()?));
+                copies.push(Mutex::new(super::runtime::session(file, threads)?));
             }
             sessions.push(copies);
         }
         Ok(Classifier {
             bundle,
+            detector,
             sessions,
             outputs,
             widths,
         })
     }
 
-    /// Runs the models on a batch of images prepared one by one ([`super::preprocess::load`]):
-    /// the images that loaded are stacked into one tensor per model and run on `stream`; the
-    /// result has one entry per image, `None` where the image did not load.
-    pub fn run_images<E>(
-        &self,
-        stream: usize,
-        images: &[Result<Vec<Vec<f32>>, E>],
-    ) -> Result<Vec<Option<Scores>>, MacError> {
-        let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); self.bundle.models.len()];
-        let mut ok = 0;
-        for tensors in images.iter().flatten() {
-            for (m, v) in tensors.iter().enumerate() {
-                inputs[m].extend_from_slice(v);
-            }
-            ok += 1;
-        }
-        let mut scores = self.run(stream, inputs, ok)?.into_iter();
-        Ok(images
-            .iter()
-            .map(|t| t.as_ref().ok().and_then(|_| scores.next()))
-            .collect())
+    /// The face detector, when faces are detected.
+    pub fn detector(&self) -> Option<&Detector> {
+        self.detector.as_ref()
     }
 
     /// Number of streams (batches that can run at once).

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use super::annotate::{AnnotateOptions, annotate};
+use super::classifier::Detect;
+use super::pipeline::FaceChoice;
 use crate::error::Result;
 
 /// Arguments of `macsql annotate`.
@@ -17,9 +19,16 @@ pub struct AnnotateArgs {
     /// Whether the images are real or synthetic.
     #[arg(long, value_parser = ["real", "synthetic"])]
     pub kind: String,
-    /// Model bundle manifest.
-    #[arg(long, default_value = "models/mac.toml")]
-    pub model: PathBuf,
+    /// Model bundle manifest [default: MACSQL_MODEL, else the bundle built into macsql]
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Detect faces (`auto`: when the bundle has a detector) or take each model's fixed crop box
+    /// (`none`: the images are aligned already, e.g. FFHQ).
+    #[arg(long, value_enum, default_value_t = Detect::Auto)]
+    pub detect: Detect,
+    /// Label the largest face of each image, or every face (one row each, with face_index).
+    #[arg(long, value_enum, default_value_t = FaceChoice::Largest)]
+    pub faces: FaceChoice,
     /// Output Parquet file.
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
@@ -51,6 +60,8 @@ impl AnnotateArgs {
             dataset: self.dataset.clone(),
             kind: self.kind.clone(),
             model: self.model.clone(),
+            detect: self.detect,
+            faces: self.faces,
             output: self.output.clone(),
             batch: self.batch,
             threads,
@@ -68,9 +79,10 @@ pub fn run(args: AnnotateArgs) -> Result<()> {
     if !args.quiet {
         let rate = summary.annotated as f64 / summary.seconds.max(1e-9);
         eprintln!(
-            "annotated {} images ({} unreadable, {} done earlier) in {:.1} s ({rate:.1} images/s); {} rows in {}",
+            "annotated {} images ({} unreadable, {} without a face, {} done earlier) in {:.1} s ({rate:.1} images/s); {} rows in {}",
             summary.annotated,
             summary.errors,
+            summary.no_face,
             summary.skipped,
             summary.seconds,
             summary.rows,

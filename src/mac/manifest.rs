@@ -9,6 +9,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::MacError;
+use super::align::{AlignSpec, Alignment};
+use super::detect::spec::DetectorSpec;
 use crate::annotations::{Band, MAAD_ATTRIBUTES};
 
 /// Tensor layout of a model input.
@@ -28,6 +30,9 @@ pub enum Colour {
     /// Three channels, red first.
     #[serde(rename = "RGB", alias = "rgb")]
     Rgb,
+    /// Three channels, blue first (OpenCV's order, e.g. RetinaFace).
+    #[serde(rename = "BGR", alias = "bgr")]
+    Bgr,
     /// One channel: ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B), as OpenCV computes it.
     #[serde(rename = "gray", alias = "grey", alias = "GRAY")]
     Gray,
@@ -37,8 +42,18 @@ impl Colour {
     /// Number of channels.
     pub fn channels(self) -> usize {
         match self {
-            Colour::Rgb => 3,
+            Colour::Rgb | Colour::Bgr => 3,
             Colour::Gray => 1,
+        }
+    }
+
+    /// Channel `k` of the RGB pixel `p` in this colour (0..255, unrounded luma for gray).
+    #[inline]
+    pub fn value(self, p: &[u8], k: usize) -> f32 {
+        match self {
+            Colour::Rgb => f32::from(p[k]),
+            Colour::Bgr => f32::from(p[2 - k]),
+            Colour::Gray => 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]),
         }
     }
 }
@@ -87,9 +102,14 @@ pub struct ModelSpec {
     pub layout: Layout,
     /// Colour of the input.
     pub colour: Colour,
-    /// Face box [left, top, right, bottom] as fractions of the image.
+    /// Face box [left, top, right, bottom] as fractions of the image, used when no face is
+    /// detected (`detector = "none"` or `--detect none`: images already aligned).
     /// (f64, as Python reads the same manifest, so boxes round the same way.)
-    pub crop: [f64; 4],
+    #[serde(default)]
+    pub crop: Option<[f64; 4]>,
+    /// The face chip cut around the detected landmarks (bundles with a `[detector]`).
+    #[serde(default)]
+    pub align: Option<AlignSpec>,
     /// Per-channel (or single) value subtracted from the 0..255 pixel.
     #[serde(default)]
     pub mean: Vec<f32>,
@@ -126,6 +146,14 @@ struct AttributeSpec {
     band: Option<Band>,
 }
 
+/// `detector = "none"` or a `[detector]` table.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum DetectorEntry {
+    Word(String),
+    Table(Box<DetectorSpec>),
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
@@ -134,6 +162,8 @@ struct ManifestFile {
     version: Option<String>,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    detector: Option<DetectorEntry>,
     model: Vec<ModelSpec>,
     attribute: Vec<AttributeSpec>,
 }
@@ -195,8 +225,16 @@ pub struct Bundle {
     pub version: Option<String>,
     /// Free text.
     pub description: Option<String>,
+    /// The face detector, when the bundle has one.
+    pub detector: Option<DetectorSpec>,
+    /// Resolved ONNX file of the detector.
+    pub detector_file: Option<PathBuf>,
+    /// sha256 (hex) of the detector file.
+    pub detector_sha256: Option<String>,
     /// The models, in manifest order.
     pub models: Vec<ModelSpec>,
+    /// Each model's resolved alignment (with a detector).
+    pub alignments: Vec<Option<Alignment>>,
     /// Resolved ONNX file of each model.
     pub files: Vec<PathBuf>,
     /// sha256 (hex) of each model file.
@@ -237,6 +275,19 @@ impl Bundle {
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut hasher = Sha256::new();
         hasher.update(text.as_bytes());
+        if let Some(d) = &bundle.detector {
+            let file = dir.join(&d.file);
+            let sum = sha256_file(&file).map_err(|e| {
+                bad(
+                    path,
+                    "detector.file",
+                    format!("cannot read detector file {}: {e}", file.display()),
+                )
+            })?;
+            hasher.update(sum.as_bytes());
+            bundle.detector_file = Some(file);
+            bundle.detector_sha256 = Some(sum);
+        }
         for (i, m) in bundle.models.iter().enumerate() {
             let file = dir.join(&m.file);
             let sum = sha256_file(&file).map_err(|e| {
@@ -264,9 +315,45 @@ impl Bundle {
         if file.model.is_empty() {
             return Err(bad(path, "model", "at least one [[model]] is required"));
         }
+        let detector = match file.detector {
+            None => None,
+            Some(DetectorEntry::Word(w)) if w == "none" => None,
+            Some(DetectorEntry::Word(w)) => {
+                return Err(bad(
+                    path,
+                    "detector",
+                    format!("expected \"none\" or a [detector] table, not \"{w}\""),
+                ));
+            }
+            Some(DetectorEntry::Table(d)) => {
+                d.validate(path)?;
+                Some(*d)
+            }
+        };
         let mut names = BTreeMap::new();
+        let mut alignments = Vec::new();
         for (i, m) in file.model.iter().enumerate() {
             validate_model(path, i, m)?;
+            alignments.push(match (&detector, &m.align) {
+                (Some(d), Some(a)) => Some(a.resolve(&d.landmarks, m.size[0], m.size[1]).map_err(
+                    |(k, msg)| bad(path, format!("model[{i}].align.{k}"), msg),
+                )?),
+                (Some(_), None) => {
+                    return Err(bad(
+                        path,
+                        format!("model[{i}].align"),
+                        "required when the bundle has a [detector]: the face chip the model expects, e.g. align = { template = \"dlib\", padding = 0.2 }",
+                    ));
+                }
+                (None, _) => None,
+            });
+            if detector.is_none() && m.crop.is_none() {
+                return Err(bad(
+                    path,
+                    format!("model[{i}].crop"),
+                    "required without a [detector]: the face box of the aligned images, e.g. crop = [0.2, 0.25, 0.8, 0.85]",
+                ));
+            }
             if names.insert(m.name.clone(), i).is_some() {
                 return Err(bad(
                     path,
@@ -358,7 +445,11 @@ impl Bundle {
             name: file.name,
             version: file.version,
             description: file.description,
+            detector,
+            detector_file: None,
+            detector_sha256: None,
             models: file.model,
+            alignments,
             files: Vec::new(),
             sha256: Vec::new(),
             attributes,
@@ -379,15 +470,30 @@ impl Bundle {
         serde_json::Value::Object(map).to_string()
     }
 
-    /// Model file name -> sha256, as a JSON object.
+    /// Model (and detector) file name -> sha256, as a JSON object.
     pub fn models_json(&self) -> String {
-        let map: serde_json::Map<String, serde_json::Value> = self
+        let mut map: serde_json::Map<String, serde_json::Value> = self
             .models
             .iter()
             .zip(&self.sha256)
             .map(|(m, s)| (m.file.display().to_string(), serde_json::Value::from(s.clone())))
             .collect();
+        if let (Some(d), Some(s)) = (&self.detector, &self.detector_sha256) {
+            map.insert(d.file.display().to_string(), serde_json::Value::from(s.clone()));
+        }
         serde_json::Value::Object(map).to_string()
+    }
+
+    /// Checks that every model has a `crop` box, as running without detection needs.
+    pub fn require_crops(&self) -> Result<(), MacError> {
+        match self.models.iter().position(|m| m.crop.is_none()) {
+            Some(i) => Err(bad(
+                &self.path,
+                format!("model[{i}].crop"),
+                "required to run without face detection (--detect none): the face box of the aligned images",
+            )),
+            None => Ok(()),
+        }
     }
 }
 
@@ -396,14 +502,15 @@ fn validate_model(path: &Path, i: usize, m: &ModelSpec) -> Result<(), MacError> 
     if m.size[0] == 0 || m.size[1] == 0 || m.size[0] > 4096 || m.size[1] > 4096 {
         return Err(bad(path, key("size"), "expected [width, height], each 1..=4096"));
     }
-    let [l, t, r, b] = m.crop;
-    let ok = |v: f64| v.is_finite() && (-1.0..=2.0).contains(&v);
-    if !(ok(l) && ok(t) && ok(r) && ok(b)) || r <= l || b <= t {
-        return Err(bad(
-            path,
-            key("crop"),
-            "expected [left, top, right, bottom] fractions of the image with left < right, top < bottom",
-        ));
+    if let Some([l, t, r, b]) = m.crop {
+        let ok = |v: f64| v.is_finite() && (-1.0..=2.0).contains(&v);
+        if !(ok(l) && ok(t) && ok(r) && ok(b)) || r <= l || b <= t {
+            return Err(bad(
+                path,
+                key("crop"),
+                "expected [left, top, right, bottom] fractions of the image with left < right, top < bottom",
+            ));
+        }
     }
     let c = m.colour.channels();
     if !(m.mean.is_empty() || m.mean.len() == 1 || m.mean.len() == c) {

@@ -1,19 +1,29 @@
 //! The massive attribute classifier (MAC): model bundles, preprocessing, ONNX Runtime, annotation.
 //!
-//! - [`manifest`]: the TOML bundle manifest (models, crops, normalisation, attribute readers, bands);
-//! - [`preprocess`]: decoding, cropping, resizing, normalising (pure functions);
+//! - [`manifest`]: the TOML bundle manifest (detector, models, chips, normalisation, attribute
+//!   readers, bands); [`builtin`]: the default bundle compiled into the binary;
+//! - [`decode`]: decoding image files, refusing cut ones;
+//! - [`detect`]: face detection (letterboxing, priors, decoding, NMS);
+//! - [`align`]: the similarity transform onto a model's template and the face chip;
+//! - [`preprocess`]: fixed crops, resizing, normalising (pure functions);
 //! - [`resample`]: Pillow-exact antialiased bilinear resizing of a crop box;
 //! - [`runtime`]: loading ONNX Runtime (ORT_DYLIB_PATH, cache, or the PyPI wheel);
 //! - [`classifier`]: ONNX sessions checked against the manifest, batched inference;
+//! - [`pipeline`]: image file -> detection -> chips -> scores, shared by annotate and SQL;
 //! - [`annotate`]: the pipelined, resumable `macsql annotate`;
 //! - [`udf`] and [`images`]: `mac_annotate(path)` and `images('folder')` in SQL.
 
+pub mod align;
 pub mod annotate;
+pub mod builtin;
 pub mod classifier;
 pub mod cli;
+pub mod decode;
+pub mod detect;
 pub mod images;
 pub mod inputs;
 pub mod manifest;
+pub mod pipeline;
 pub mod preprocess;
 pub mod resample;
 pub mod runtime;

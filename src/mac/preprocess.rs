@@ -1,22 +1,9 @@
-//! Image preprocessing (pure functions): decode, crop the face box, resize, convert the
-//! colour and normalise into a model's input layout.
+//! Image preprocessing (pure functions): the fixed face box of aligned datasets (`crop`),
+//! resizing, colour conversion and normalisation into a model's input layout.
 
-use std::path::Path;
+use image::RgbImage;
 
-use image::{DynamicImage, RgbImage};
-
-use super::manifest::{Colour, Layout, ModelSpec, Resize};
-
-/// Decodes an image file (format sniffed from its bytes).
-pub fn decode(path: &Path) -> Result<DynamicImage, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    decode_bytes(&bytes)
-}
-
-/// Decodes image bytes (format sniffed from the content).
-pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
-    image::load_from_memory(bytes).map_err(|e| format!("cannot decode image: {e}"))
-}
+use super::manifest::{Layout, ModelSpec, Resize};
 
 /// The pixel box `(x, y, width, height)` of a relative crop `[left, top, right, bottom]`
 /// in a `w` x `h` image, clamped to the image and at least one pixel wide and high. Edges
@@ -34,7 +21,11 @@ pub fn crop_box(w: u32, h: u32, crop: [f64; 4]) -> (u32, u32, u32, u32) {
 /// as Pillow's `crop(box).resize(size, BILINEAR)` ([`resample`](super::resample)), or with
 /// `resize = "area"` the image crate's fast integer area averaging when shrinking.
 pub fn crop_resize(img: &RgbImage, model: &ModelSpec) -> RgbImage {
-    let (x, y, w, h) = crop_box(img.width(), img.height(), model.crop);
+    let (x, y, w, h) = crop_box(
+        img.width(),
+        img.height(),
+        model.crop.unwrap_or([0.0, 0.0, 1.0, 1.0]),
+    );
     let [tw, th] = model.size;
     if model.resize == Resize::Area && w >= tw && h >= th && (w, h) != (tw, th) {
         let view = image::imageops::crop_imm(img, x, y, w, h);
@@ -50,35 +41,67 @@ pub fn crop_resize(img: &RgbImage, model: &ModelSpec) -> RgbImage {
     RgbImage::from_raw(tw, th, pixels).unwrap_or_else(|| unreachable!("resize_rgb returns tw x th pixels"))
 }
 
+/// Per-channel normalisation of 0..255 pixel values: `(v - mean) * scale` or
+/// `(v - mean) / std`, one value for every channel or one per channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalise {
+    mean: Vec<f32>,
+    mul: Vec<f32>,
+}
+
+impl Normalise {
+    /// The normalisation of a manifest's `mean` with `scale` or `std`, for `channels` channels.
+    pub fn new(mean: &[f32], scale: Option<f32>, std: Option<&[f32]>, channels: usize) -> Self {
+        let pick = |v: &[f32], i: usize, default: f32| match v.len() {
+            0 => default,
+            1 => v[0],
+            _ => v[i],
+        };
+        Normalise {
+            mean: (0..channels).map(|i| pick(mean, i, 0.0)).collect(),
+            mul: (0..channels)
+                .map(|i| match (scale, std) {
+                    (Some(s), _) => s,
+                    (None, Some(std)) => 1.0 / pick(std, i, 1.0),
+                    (None, None) => 1.0,
+                })
+                .collect(),
+        }
+    }
+
+    /// The normalisation of a model's input.
+    pub fn of(model: &ModelSpec) -> Self {
+        Self::new(
+            &model.mean,
+            model.scale,
+            model.std.as_deref(),
+            model.colour.channels(),
+        )
+    }
+
+    /// Channel `k`'s normalised value of pixel value `v`.
+    #[inline]
+    pub fn apply(&self, k: usize, v: f32) -> f32 {
+        (v - self.mean[k]) * self.mul[k]
+    }
+}
+
 /// Appends the normalised input tensor of one image (already cropped and resized to the
 /// model's size) to `out`, in the model's layout and colour.
 pub fn append_tensor(resized: &RgbImage, model: &ModelSpec, out: &mut Vec<f32>) {
+    append_pixels(resized, model, &Normalise::of(model), out);
+}
+
+/// [`append_tensor`] with the model's normalisation computed once by the caller.
+pub fn append_pixels(resized: &RgbImage, model: &ModelSpec, norm: &Normalise, out: &mut Vec<f32>) {
     let c = model.colour.channels();
     let (w, h) = (resized.width() as usize, resized.height() as usize);
-    let pick = |v: &[f32], i: usize, default: f32| match v.len() {
-        0 => default,
-        1 => v[0],
-        _ => v[i],
-    };
-    let mul: Vec<f32> = (0..c)
-        .map(|i| match (&model.scale, &model.std) {
-            (Some(s), _) => *s,
-            (None, Some(std)) => 1.0 / pick(std, i, 1.0),
-            (None, None) => 1.0,
-        })
-        .collect();
-    let mean: Vec<f32> = (0..c).map(|i| pick(&model.mean, i, 0.0)).collect();
     let start = out.len();
     out.resize(start + c * w * h, 0.0);
     let dst = &mut out[start..];
-    for (i, p) in resized.pixels().enumerate() {
-        let vals: [f32; 3] = [p[0] as f32, p[1] as f32, p[2] as f32];
+    for (i, p) in resized.as_raw().chunks_exact(3).enumerate() {
         for ch in 0..c {
-            let v = match model.colour {
-                Colour::Rgb => vals[ch],
-                Colour::Gray => 0.299 * vals[0] + 0.587 * vals[1] + 0.114 * vals[2],
-            };
-            let v = (v - mean[ch]) * mul[ch];
+            let v = norm.apply(ch, model.colour.value(p, ch));
             let idx = match model.layout {
                 Layout::Nchw => ch * w * h + i,
                 Layout::Nhwc => i * c + ch,
@@ -88,19 +111,14 @@ pub fn append_tensor(resized: &RgbImage, model: &ModelSpec, out: &mut Vec<f32>) 
     }
 }
 
-/// Decodes the image at `path` and prepares its input tensors, one per model of the bundle.
-pub fn load(path: &Path, models: &[ModelSpec]) -> Result<Vec<Vec<f32>>, String> {
-    decode(path).map(|img| prepare(img, models))
-}
-
-/// The input tensors of one decoded image, one per model of the bundle.
-pub fn prepare(img: DynamicImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
-    let img = img.into_rgb8();
+/// The input tensors of one decoded image without face detection: each model's `crop` box,
+/// resized to its input size.
+pub fn crop_tensors(img: &RgbImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
     models
         .iter()
         .map(|m| {
             let mut v = Vec::new();
-            append_tensor(&crop_resize(&img, m), m, &mut v);
+            append_tensor(&crop_resize(img, m), m, &mut v);
             v
         })
         .collect()
@@ -109,6 +127,7 @@ pub fn prepare(img: DynamicImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mac::manifest::Colour;
     use std::path::PathBuf;
 
     fn spec(layout: Layout, colour: Colour) -> ModelSpec {
@@ -120,7 +139,8 @@ mod tests {
             size: [2, 2],
             layout,
             colour,
-            crop: [0.0, 0.0, 1.0, 1.0],
+            crop: Some([0.0, 0.0, 1.0, 1.0]),
+            align: None,
             mean: vec![10.0],
             scale: Some(0.5),
             std: None,
@@ -163,10 +183,5 @@ mod tests {
         assert_eq!(out.len(), 4);
         let luma = 0.587 * 100.0 + 0.114 * 200.0;
         assert!((out[0] - luma / 2.0).abs() < 1e-4);
-    }
-
-    #[test]
-    fn garbage_bytes_do_not_decode() {
-        assert!(decode_bytes(b"not an image").is_err());
     }
 }

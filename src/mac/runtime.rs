@@ -7,6 +7,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use ort::environment::Environment;
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
 
 use super::MacError;
 
@@ -20,6 +22,27 @@ pub fn environment() -> Result<&'static Environment, MacError> {
     ENV.get_or_init(init)
         .as_ref()
         .map_err(|m| MacError::Runtime(m.clone()))
+}
+
+/// An ONNX Runtime session over the model `file` with `threads` intra-op threads (all graph
+/// optimisations, intra-op spinning off: decoding threads share the cores, and spinning workers
+/// would steal their time).
+pub fn session(file: &Path, threads: usize) -> Result<Session, MacError> {
+    let env = environment()?;
+    let onnx = |e: String| MacError::Onnx {
+        model: file.display().to_string(),
+        message: e,
+    };
+    Session::builder(env)
+        .map_err(|e| onnx(e.to_string()))?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| onnx(e.to_string()))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| onnx(e.to_string()))?
+        .with_intra_op_spinning(false)
+        .map_err(|e| onnx(e.to_string()))?
+        .commit_from_file(file)
+        .map_err(|e| onnx(e.to_string()))
 }
 
 /// Where the fetched library is cached: `<cache dir>/macsql/onnxruntime-<version>/`.

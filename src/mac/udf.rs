@@ -1,13 +1,15 @@
 //! `mac_annotate(path)`: runs the MAC bundle on the image at `path` and returns a struct of
-//! the attribute labels, probabilities and numeric estimates (the columns of `macsql annotate`).
-//! Rows are evaluated in batches; results are cached per process by (path, size, modification
-//! time, bundle hash). A missing or unreadable image gives NULL and a warning on stderr.
-//! The bundle is `MACSQL_MODEL` or `models/mac.toml`, read on first use (planning); ONNX
-//! Runtime and the models load on the first evaluation.
+//! the face columns of its largest face (`faces`, `face_score`, `face_box`, `face_landmarks`)
+//! and the attribute labels, probabilities and numeric estimates (the columns of `macsql
+//! annotate`). Rows are evaluated in batches; results are cached per process by (path, size,
+//! modification time). A missing, unreadable or cut image gives NULL and a warning on stderr;
+//! an image without a face gives a struct with `faces` = 0 and NULL attributes.
+//! The bundle is `MACSQL_MODEL` or the built-in default bundle, read on first use (planning);
+//! ONNX Runtime and the models load on the first evaluation.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::UNIX_EPOCH;
 
@@ -21,26 +23,23 @@ use rayon::prelude::*;
 
 use super::classifier::{Classifier, Scores};
 use super::manifest::Bundle;
-use super::{preprocess, table};
+use super::pipeline::{self, FaceChoice, Outcome};
+use super::table::{self, FaceCells};
 
 /// Images per inference batch inside a query.
 const BATCH: usize = 32;
 
-/// The bundle `mac_annotate` uses: `MACSQL_MODEL`, else `models/mac.toml`.
-pub fn default_bundle_path() -> PathBuf {
-    std::env::var_os("MACSQL_MODEL")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("models/mac.toml"))
-}
-
 type Key = (String, u64, u128);
+
+/// What `mac_annotate` found for one image: its face cells and scores (`None`: the image could
+/// not be read).
+type Cached = Option<(FaceCells, Option<Scores>)>;
 
 struct State {
     bundle: Arc<Bundle>,
     fields: Fields,
     classifier: OnceLock<std::result::Result<Classifier, String>>,
-    cache: Mutex<HashMap<Key, Option<Scores>>>,
+    cache: Mutex<HashMap<Key, Cached>>,
 }
 
 /// The `mac_annotate` scalar function.
@@ -89,9 +88,11 @@ impl MacAnnotate {
 
     fn state(&self) -> Result<&Arc<State>> {
         let state = self.state.get_or_init(|| {
-            let path = default_bundle_path();
+            let path = super::builtin::bundle_path(None).map_err(|e| e.to_string())?;
             let bundle = Bundle::load(&path).map_err(|e| e.to_string())?;
-            let fields: Fields = table::attribute_fields(&bundle).into();
+            let mut fields = table::face_fields(false);
+            fields.extend(table::attribute_fields(&bundle));
+            let fields: Fields = fields.into();
             Ok(Arc::new(State {
                 bundle: Arc::new(bundle),
                 fields,
@@ -103,6 +104,13 @@ impl MacAnnotate {
             Ok(s) => Ok(s),
             Err(e) => plan_err!("mac_annotate: {e}"),
         }
+    }
+}
+
+fn no_face() -> FaceCells {
+    FaceCells {
+        faces: Some(0),
+        face: None,
     }
 }
 
@@ -140,7 +148,7 @@ impl ScalarUDFImpl for MacAnnotate {
             return exec_err!("mac_annotate: the argument must be a string (an image path)");
         };
         let n = paths.len();
-        let mut results: Vec<Option<Scores>> = vec![None; n];
+        let mut results: Vec<Cached> = vec![None; n];
         let mut misses: Vec<(usize, Key)> = Vec::new();
         {
             let cache = state.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -165,25 +173,50 @@ impl ScalarUDFImpl for MacAnnotate {
                 .as_ref()
                 .map_err(|e| datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}")))?;
             for chunk in misses.chunks(BATCH) {
-                let prepared: Vec<_> = chunk
+                let loaded: Vec<_> = chunk
                     .par_iter()
-                    .map(|(_, key)| preprocess::load(Path::new(&key.0), &state.bundle.models))
+                    .map(|(_, key)| pipeline::load(Path::new(&key.0), classifier))
                     .collect();
-                let scores = classifier.run_images(0, &prepared).map_err(|e| {
+                let outcomes = pipeline::label(classifier, 0, loaded, FaceChoice::Largest).map_err(|e| {
                     datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}"))
                 })?;
                 let mut cache = state.cache.lock().unwrap_or_else(|p| p.into_inner());
-                for (((i, key), t), value) in chunk.iter().zip(prepared).zip(scores) {
-                    if let Err(e) = t {
-                        eprintln!("warning: mac_annotate: {}: {e}", key.0);
-                    }
+                for ((i, key), outcome) in chunk.iter().zip(outcomes) {
+                    let value = match outcome {
+                        Outcome::Failed(e) => {
+                            eprintln!("warning: mac_annotate: {}: {e}", key.0);
+                            None
+                        }
+                        Outcome::NoFace { .. } => Some((no_face(), None)),
+                        Outcome::Labelled(list) => match list.into_iter().next() {
+                            Some(l) => {
+                                let cells = match l.face {
+                                    Some((count, rank, f)) => FaceCells {
+                                        faces: Some(count),
+                                        face: Some((rank, f)),
+                                    },
+                                    None => FaceCells::default(),
+                                };
+                                Some((cells, Some(l.scores)))
+                            }
+                            None => Some((no_face(), None)),
+                        },
+                    };
                     results[*i] = value.clone();
                     cache.insert(key.clone(), value);
                 }
             }
         }
-        let refs: Vec<Option<&Scores>> = results.iter().map(|r| r.as_ref()).collect();
-        let arrays: Vec<ArrayRef> = table::attribute_arrays(&state.bundle, &refs);
+        let cells: Vec<FaceCells> = results
+            .iter()
+            .map(|r| r.as_ref().map(|(c, _)| c.clone()).unwrap_or_default())
+            .collect();
+        let refs: Vec<Option<&Scores>> = results
+            .iter()
+            .map(|r| r.as_ref().and_then(|(_, s)| s.as_ref()))
+            .collect();
+        let mut arrays: Vec<ArrayRef> = table::face_arrays(&cells, false);
+        arrays.extend(table::attribute_arrays(&state.bundle, &refs));
         let nulls = NullBuffer::from(results.iter().map(|r| r.is_some()).collect::<Vec<bool>>());
         let out = StructArray::try_new(state.fields.clone(), arrays, Some(nulls))?;
         Ok(ColumnarValue::Array(Arc::new(out)))

@@ -242,7 +242,12 @@ fn resume_completes_a_killed_run() {
 fn bad_bundles_are_reported_with_file_and_key() {
     let tmp = tempfile::tempdir().unwrap();
     let manifest = std::fs::read_to_string("models/mac.toml").unwrap();
-    for m in ["gender-v1.onnx", "age-v1.onnx", "emotion-fer-minixception.onnx"] {
+    for m in [
+        "retinaface-mnet025.onnx",
+        "gender-v1.onnx",
+        "age-v1.onnx",
+        "emotion-fer-minixception.onnx",
+    ] {
         std::fs::copy(Path::new("models").join(m), tmp.path().join(m)).unwrap();
     }
     let cases = [

@@ -1,0 +1,195 @@
+//! From image files to attribute scores, shared by `macsql annotate` and `mac_annotate()`:
+//! [`load`] decodes an image (refusing cut files) and prepares it for the detector, or cuts each
+//! model's `crop` box when faces are not detected; [`label`] runs a batch through the detector,
+//! cuts each model's aligned face chip around the chosen faces and runs the models.
+
+use std::path::Path;
+
+use image::RgbImage;
+
+use super::MacError;
+use super::align;
+use super::classifier::{Classifier, Scores};
+use super::detect::Face;
+use super::detect::letterbox::Letterbox;
+use super::preprocess::{self, Normalise};
+
+/// Which detected faces are labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FaceChoice {
+    /// The largest face of each image (one row per image).
+    #[default]
+    Largest,
+    /// Every face (one row per face).
+    All,
+}
+
+/// A decoded image ready for a batch.
+#[derive(Debug)]
+pub enum Loaded {
+    /// Letterboxed for the detector; the image is kept for the face chips.
+    Detect {
+        /// The decoded image.
+        image: RgbImage,
+        /// The detector input.
+        input: Vec<f32>,
+        /// Where the image went in it.
+        letterbox: Letterbox,
+    },
+    /// Each model's input from its `crop` box (aligned images, no detection).
+    Aligned {
+        /// One tensor per model.
+        tensors: Vec<Vec<f32>>,
+    },
+}
+
+/// Decodes the image at `path` and prepares it for `classifier`.
+pub fn load(path: &Path, classifier: &Classifier) -> Result<Loaded, String> {
+    let image = super::decode::decode_file(path)?;
+    Ok(match classifier.detector() {
+        Some(d) => {
+            let mut input = Vec::new();
+            let letterbox = d.prepare(&image, &mut input);
+            Loaded::Detect {
+                image,
+                input,
+                letterbox,
+            }
+        }
+        None => Loaded::Aligned {
+            tensors: preprocess::crop_tensors(&image, &classifier.bundle.models),
+        },
+    })
+}
+
+/// One labelled face (or aligned image).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labelled {
+    /// The face, when detected: the number of faces in the image, this face's rank by size
+    /// (0 = largest) and the face in source pixels.
+    pub face: Option<(usize, usize, Face)>,
+    /// The attribute values, in the bundle's order.
+    pub scores: Scores,
+}
+
+/// What became of one image.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Labelled: one entry per chosen face (one for an aligned image).
+    Labelled(Vec<Labelled>),
+    /// The detector found no face; its best score.
+    NoFace {
+        /// The best detection score (below the threshold).
+        best: f32,
+    },
+    /// The image could not be read.
+    Failed(String),
+}
+
+/// What a batch needs after detection, per image.
+enum Plan {
+    Failed(String),
+    NoFace(f32),
+    Faces(usize, Vec<(usize, Face)>),
+    Aligned,
+}
+
+/// Runs a batch on `stream`: detection (when the images were letterboxed), the chosen faces'
+/// chips, then the models. One outcome per image, in order.
+pub fn label(
+    classifier: &Classifier,
+    stream: usize,
+    mut images: Vec<Result<Loaded, String>>,
+    choice: FaceChoice,
+) -> Result<Vec<Outcome>, MacError> {
+    let bundle = &classifier.bundle;
+    let mut det_input = Vec::new();
+    let mut boxes = Vec::new();
+    for img in images.iter_mut() {
+        if let Ok(Loaded::Detect { input, letterbox, .. }) = img {
+            det_input.append(input);
+            boxes.push(*letterbox);
+        }
+    }
+    let mut detections = match classifier.detector() {
+        Some(d) if !boxes.is_empty() => d.detect(stream, det_input, &boxes)?,
+        _ => Vec::new(),
+    }
+    .into_iter();
+    let norms: Vec<Normalise> = bundle.models.iter().map(Normalise::of).collect();
+    let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); bundle.models.len()];
+    let mut n = 0;
+    let mut plans = Vec::with_capacity(images.len());
+    for img in images {
+        plans.push(match img {
+            Err(e) => Plan::Failed(e),
+            Ok(Loaded::Aligned { tensors }) => {
+                for (m, t) in tensors.into_iter().enumerate() {
+                    inputs[m].extend(t);
+                }
+                n += 1;
+                Plan::Aligned
+            }
+            Ok(Loaded::Detect { image, .. }) => {
+                let Some(found) = detections.next() else {
+                    return Err(MacError::Onnx {
+                        model: "detector".into(),
+                        message: "fewer detections than images".into(),
+                    });
+                };
+                let take = match choice {
+                    FaceChoice::Largest => 1,
+                    FaceChoice::All => found.faces.len(),
+                };
+                let mut chosen = Vec::new();
+                for (rank, face) in found.faces.iter().enumerate().take(take) {
+                    let transforms: Option<Vec<align::Affine>> = bundle
+                        .alignments
+                        .iter()
+                        .map(|a| a.as_ref().and_then(|a| a.transform(&face.landmarks)))
+                        .collect();
+                    // Landmarks that all coincide give no transform: not a usable face.
+                    let Some(transforms) = transforms else { continue };
+                    for (m, (spec, t)) in bundle.models.iter().zip(transforms).enumerate() {
+                        let chip = align::chip(&image, &t, spec.size[0], spec.size[1]);
+                        preprocess::append_pixels(&chip, spec, &norms[m], &mut inputs[m]);
+                    }
+                    n += 1;
+                    chosen.push((rank, face.clone()));
+                }
+                if chosen.is_empty() {
+                    Plan::NoFace(found.best)
+                } else {
+                    Plan::Faces(found.faces.len(), chosen)
+                }
+            }
+        });
+    }
+    let mut scores = classifier.run(stream, inputs, n)?.into_iter();
+    let mut next = || scores.next().unwrap_or_default();
+    Ok(plans
+        .into_iter()
+        .map(|p| match p {
+            Plan::Failed(e) => Outcome::Failed(e),
+            Plan::NoFace(best) => Outcome::NoFace { best },
+            Plan::Aligned => Outcome::Labelled(vec![Labelled {
+                face: None,
+                scores: next(),
+            }]),
+            Plan::Faces(count, faces) => Outcome::Labelled(
+                faces
+                    .into_iter()
+                    .map(|(rank, face)| Labelled {
+                        face: Some((count, rank, face)),
+                        scores: next(),
+                    })
+                    .collect(),
+            ),
+        })
+        .collect())
+}
+
+/// The `error` text of an image without a face.
+pub fn no_face_message(best: f32) -> String {
+    format!("no face found (best detection score {best:.3})")
+}
