@@ -146,14 +146,6 @@ struct AttributeSpec {
     band: Option<Band>,
 }
 
-/// `detector = "none"` or a `[detector]` table.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum DetectorEntry {
-    Word(String),
-    Table(Box<DetectorSpec>),
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
@@ -162,8 +154,10 @@ struct ManifestFile {
     version: Option<String>,
     #[serde(default)]
     description: Option<String>,
+    /// `detector = "none"` or a `[detector]` table (read as a value first, so that a mistake in
+    /// the table is reported as itself rather than as "no variant matched").
     #[serde(default)]
-    detector: Option<DetectorEntry>,
+    detector: Option<toml::Value>,
     model: Vec<ModelSpec>,
     attribute: Vec<AttributeSpec>,
 }
@@ -263,14 +257,63 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn read_manifest(path: &Path) -> Result<String, MacError> {
+    std::fs::read_to_string(path).map_err(|e| MacError::ManifestRead {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// A manifest with `extends = "other.toml"` (a file in the same folder) takes every top-level
+/// key it does not set from that manifest: a bundle that differs from another only in its
+/// `[detector]`, say, states just that. Returns the merged text (which the bundle hash covers).
+fn extend(path: &Path, text: String) -> Result<String, MacError> {
+    let parse_err = |p: &Path, e: toml::de::Error| MacError::ManifestParse {
+        path: p.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| parse_err(path, e))?;
+    let Some(base) = table.remove("extends") else {
+        return Ok(text);
+    };
+    let name = match base.as_str() {
+        Some(n)
+            if !n.is_empty()
+                && !n.contains(['/', '\\'])
+                && n != path.file_name().and_then(|f| f.to_str()).unwrap_or("") =>
+        {
+            n.to_string()
+        }
+        _ => {
+            return Err(bad(
+                path,
+                "extends",
+                "expected the file name of another manifest in the same folder",
+            ));
+        }
+    };
+    let base_path = path.with_file_name(&name);
+    let base_text = read_manifest(&base_path)?;
+    let mut merged: toml::Table = toml::from_str(&base_text).map_err(|e| parse_err(&base_path, e))?;
+    if merged.contains_key("extends") {
+        return Err(bad(
+            &base_path,
+            "extends",
+            "a manifest that is extended cannot extend another",
+        ));
+    }
+    for (k, v) in table {
+        merged.insert(k, v);
+    }
+    toml::to_string(&merged).map_err(|e| bad(path, "extends", e.to_string()))
+}
+
 impl Bundle {
     /// Reads and validates the manifest at `path`, checks that every model file exists and
     /// checksums it. Errors name the manifest and the offending key.
     pub fn load(path: &Path) -> Result<Bundle, MacError> {
-        let text = std::fs::read_to_string(path).map_err(|e| MacError::ManifestRead {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let text = read_manifest(path)?;
+        let text = extend(path, text)?;
         let mut bundle = Bundle::parse(path, &text)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut hasher = Sha256::new();
@@ -317,17 +360,20 @@ impl Bundle {
         }
         let detector = match file.detector {
             None => None,
-            Some(DetectorEntry::Word(w)) if w == "none" => None,
-            Some(DetectorEntry::Word(w)) => {
+            Some(toml::Value::String(w)) if w == "none" => None,
+            Some(table @ toml::Value::Table(_)) => {
+                let d: DetectorSpec = table
+                    .try_into()
+                    .map_err(|e: toml::de::Error| bad(path, "detector", e.message().trim().to_string()))?;
+                d.validate(path)?;
+                Some(d)
+            }
+            Some(other) => {
                 return Err(bad(
                     path,
                     "detector",
-                    format!("expected \"none\" or a [detector] table, not \"{w}\""),
+                    format!("expected \"none\" or a [detector] table, not {other}"),
                 ));
-            }
-            Some(DetectorEntry::Table(d)) => {
-                d.validate(path)?;
-                Some(*d)
             }
         };
         let mut names = BTreeMap::new();

@@ -2,104 +2,48 @@
 //! labels, unreadable images, resuming after kill -9, manifest errors, and `mac_annotate()` /
 //! `images()` in SQL. ONNX Runtime is loaded as a user's fresh clone would (cache or PyPI).
 
-use std::collections::{HashMap, HashSet};
-use std::fs::File;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use arrow::array::{Array, Float32Array, Int8Array, RecordBatch, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow::array::{Array, Int8Array};
 
-use crate::common::{macsql, shared_data};
+use crate::common::{file_metadata, floats, macsql, read_parquet, shared_data, strings};
 
-fn read_parquet(path: &Path) -> Vec<RecordBatch> {
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("output")).expect("parquet");
-    builder
-        .build()
-        .expect("reader")
-        .map(|b| b.expect("batch"))
-        .collect()
-}
-
-/// The Parquet file's key-value metadata.
-fn file_metadata(path: &Path) -> HashMap<String, String> {
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("output")).expect("parquet");
-    let kv = builder.metadata().file_metadata().key_value_metadata();
-    kv.into_iter()
-        .flatten()
-        .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-        .collect()
-}
-
-fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let col = b.column_by_name(name).unwrap_or_else(|| panic!("column {name}"));
-    let col = col.as_any().downcast_ref::<StringArray>().expect("utf8");
-    (0..col.len())
-        .map(|i| (!col.is_null(i)).then(|| col.value(i).to_string()))
-        .collect()
-}
-
-fn floats(b: &RecordBatch, name: &str) -> Vec<Option<f32>> {
-    let col = b.column_by_name(name).unwrap_or_else(|| panic!("column {name}"));
-    let col = col.as_any().downcast_ref::<Float32Array>().expect("float32");
-    (0..col.len())
-        .map(|i| (!col.is_null(i)).then(|| col.value(i)))
-        .collect()
-}
-
-/// Male agrees with the Face API gender on >= 90% of the labelled FFHQ images, Smiling
-/// (p > 0.5) with smile > 0.5 on >= 87%, and the age MAE is at most 7.5 years.
+/// Without detection (`--detect none`, each model's fixed crop of the aligned FFHQ images):
+/// Male agrees with the Face API gender on >= 90% of the labelled images, Smiling (p > 0.5)
+/// with smile > 0.5 on >= 87%, and the age MAE is at most 7.5 years. The face columns are NULL.
 #[test]
-fn annotate_ffhq_matches_face_api_labels() {
+fn annotate_aligned_ffhq_without_detection() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("ffhq.parquet");
     macsql()
-        .args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
+        .args([
+            "annotate",
+            "--dataset",
+            "ffhq",
+            "--kind",
+            "real",
+            "--detect",
+            "none",
+            "-q",
+            "-o",
+        ])
         .arg(&out)
         .arg(shared_data("images/real/ffhq"))
         .assert()
         .success();
-    let batches = read_parquet(&out);
-    let mut ours: HashMap<String, (f32, f32, f32)> = HashMap::new();
-    for b in &batches {
-        let paths = strings(b, "path");
-        let (male, smile, age) = (floats(b, "Male_p"), floats(b, "Smiling_p"), floats(b, "age"));
-        for i in 0..b.num_rows() {
-            let stem = Path::new(paths[i].as_deref().unwrap())
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            ours.insert(stem, (male[i].unwrap(), smile[i].unwrap(), age[i].unwrap()));
-        }
-    }
-    assert_eq!(ours.len(), 600);
-    let mut reader = csv::Reader::from_path(shared_data("annotations/ffhq_faceapi.csv")).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
-    let (ci, cg, ca, cs) = (col("image"), col("gender"), col("age"), col("smile"));
-    let (mut n, mut male_ok, mut smile_ok, mut abs_err) = (0usize, 0usize, 0usize, 0f64);
-    for rec in reader.records() {
-        let rec = rec.unwrap();
-        let Some(&(male, smile, age)) = ours.get(&rec[ci]) else {
-            continue;
-        };
-        n += 1;
-        male_ok += usize::from((male > 0.5) == (&rec[cg] == "male"));
-        smile_ok += usize::from((smile > 0.5) == (rec[cs].parse::<f32>().unwrap() > 0.5));
-        abs_err += (age as f64 - rec[ca].parse::<f64>().unwrap()).abs();
-    }
-    let (male_acc, smile_acc, mae) = (
-        male_ok as f64 / n as f64,
-        smile_ok as f64 / n as f64,
-        abs_err / n as f64,
+    let b = crate::common::read_all(&out);
+    assert_eq!(b.num_rows(), 600);
+    assert_eq!(b.column_by_name("faces").unwrap().null_count(), 600);
+    assert_eq!(
+        file_metadata(&out).get("macsql.detector").map(String::as_str),
+        Some("none")
     );
-    eprintln!("ffhq n={n} Male agreement {male_acc:.3} Smiling agreement {smile_acc:.3} age MAE {mae:.2}");
-    assert_eq!(n, 596);
-    assert!(male_acc >= 0.90, "Male agreement {male_acc}");
-    assert!(smile_acc >= 0.87, "Smiling agreement {smile_acc}");
+    let (male, smile, mae) = crate::detect::agreement(&b);
+    eprintln!("ffhq --detect none: Male agreement {male:.3} Smiling agreement {smile:.3} age MAE {mae:.2}");
+    assert!(male >= 0.90, "Male agreement {male}");
+    assert!(smile >= 0.87, "Smiling agreement {smile}");
     assert!(mae <= 7.5, "age MAE {mae}");
 }
 

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod demo;
+mod detect;
 mod import;
 mod label_scan;
 mod mac;
