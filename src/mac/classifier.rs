@@ -202,7 +202,8 @@ impl Classifier {
 
     /// Runs every model on a batch of `n` images on the sessions of `stream` (taken modulo
     /// [`Classifier::streams`]); `inputs[m]` holds model m's tensors of the n images back to
-    /// back. Returns the scores of each image.
+    /// back (twice each, as is and mirrored, for a model with `mirror`: their outputs are
+    /// averaged). Returns the scores of each image.
     pub fn run(&self, stream: usize, inputs: Vec<Vec<f32>>, n: usize) -> Result<Vec<Scores>, MacError> {
         let nattr = self.bundle.attributes.len();
         let mut scores = vec![vec![f32::NAN; nattr]; n];
@@ -218,9 +219,12 @@ impl Classifier {
             };
             let [w, h] = m.size;
             let c = m.colour.channels();
+            // A mirrored model has each image twice: as is, then mirrored.
+            let views = if m.mirror { 2 } else { 1 };
+            let batch = n * views;
             let shape = match m.layout {
-                Layout::Nchw => [n, c, h as usize, w as usize],
-                Layout::Nhwc => [n, h as usize, w as usize, c],
+                Layout::Nchw => [batch, c, h as usize, w as usize],
+                Layout::Nhwc => [batch, h as usize, w as usize, c],
             };
             let tensor = Tensor::from_array((shape, data)).map_err(|e| onnx(e.to_string()))?;
             let copies = &self.sessions[i];
@@ -239,20 +243,28 @@ impl Classifier {
             let width = if self.widths[i] > 0 {
                 self.widths[i]
             } else {
-                flat.len() / n
+                flat.len() / batch
             };
-            if width == 0 || flat.len() != width * n {
+            if width == 0 || flat.len() != width * batch {
                 return Err(onnx(format!(
-                    "unexpected output size {} for {n} images",
+                    "unexpected output size {} for {batch} inputs",
                     flat.len()
                 )));
             }
-            for (k, row) in flat.chunks(width).enumerate() {
-                let row = if m.softmax_in_graph {
-                    row.to_vec()
-                } else {
-                    softmax(row)
+            for (k, rows) in flat.chunks(width * views).enumerate() {
+                let probabilities = |row: &[f32]| {
+                    if m.softmax_in_graph {
+                        row.to_vec()
+                    } else {
+                        softmax(row)
+                    }
                 };
+                let mut row = probabilities(&rows[..width]);
+                if views == 2 {
+                    for (r, v) in row.iter_mut().zip(probabilities(&rows[width..])) {
+                        *r = (*r + v) / 2.0;
+                    }
+                }
                 for (j, a) in self.bundle.attributes.iter().enumerate() {
                     if a.model == i {
                         scores[k][j] = a.reader.read(&row).unwrap_or(f32::NAN);

@@ -125,6 +125,10 @@ pub struct ModelSpec {
     /// Resampling: `bilinear` (default) or `area`.
     #[serde(default)]
     pub resize: Resize,
+    /// Also run each input mirrored left to right and average the two outputs (test-time
+    /// augmentation: faces are symmetric, the models' errors less so).
+    #[serde(default)]
+    pub mirror: bool,
 }
 
 /// One `[[attribute]]` table of the manifest.

@@ -152,7 +152,7 @@ pub fn label(
                     let Some(transforms) = transforms else { continue };
                     for (m, (spec, t)) in bundle.models.iter().zip(transforms).enumerate() {
                         let chip = align::chip(&image, &t, spec.size[0], spec.size[1]);
-                        preprocess::append_pixels(&chip, spec, &norms[m], &mut inputs[m]);
+                        preprocess::append_input(&chip, spec, &norms[m], &mut inputs[m]);
                     }
                     n += 1;
                     chosen.push((rank, face.clone()));

@@ -111,6 +111,15 @@ pub fn append_pixels(resized: &RgbImage, model: &ModelSpec, norm: &Normalise, ou
     }
 }
 
+/// Appends `img` (already at the model's size) as the model's input: once, or as is and
+/// mirrored for a model with `mirror`.
+pub fn append_input(img: &RgbImage, model: &ModelSpec, norm: &Normalise, out: &mut Vec<f32>) {
+    append_pixels(img, model, norm, out);
+    if model.mirror {
+        append_pixels(&image::imageops::flip_horizontal(img), model, norm, out);
+    }
+}
+
 /// The input tensors of one decoded image without face detection: each model's `crop` box,
 /// resized to its input size.
 pub fn crop_tensors(img: &RgbImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
@@ -118,7 +127,7 @@ pub fn crop_tensors(img: &RgbImage, models: &[ModelSpec]) -> Vec<Vec<f32>> {
         .iter()
         .map(|m| {
             let mut v = Vec::new();
-            append_tensor(&crop_resize(img, m), m, &mut v);
+            append_input(&crop_resize(img, m), m, &Normalise::of(m), &mut v);
             v
         })
         .collect()
@@ -146,6 +155,7 @@ mod tests {
             std: None,
             softmax_in_graph: true,
             resize: Resize::Bilinear,
+            mirror: false,
         }
     }
 

@@ -334,7 +334,10 @@ fn labels_hold_when_faces_move_off_alignment() {
     for f in &files {
         let img = image::open(f).unwrap().into_rgb8();
         let out = off_alignment(&img, &mut rng);
-        out.save_with_format(moved.join(f.file_name().unwrap()), image::ImageFormat::Jpeg)
+        // JPEG at quality 90, as cameras and photo sites save them.
+        let file = std::fs::File::create(moved.join(f.file_name().unwrap())).unwrap();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(file, 90)
+            .encode_image(&out)
             .unwrap();
     }
     let (_, aligned) = annotate(
