@@ -598,159 +598,24 @@ def run_round_robin(runners: list[Runner], warmup: int, repeats: int) -> None:
 
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
-# The default bundle as described in ../shared/models/README.md: used when models/mac.toml is absent.
-FALLBACK_MANIFEST = {
-    "name": "fallback (shared/models/README.md)",
-    "model": [
-        {"name": "gender", "file": "/work/shared/models/gender-v1.onnx", "input": "images", "size": [32, 32],
-         "layout": "NCHW", "colour": "RGB", "crop": [0.2, 0.25, 0.8, 0.85],
-         "mean": [122.781998, 117.000999, 104.297997], "scale": 0.00390625},
-        {"name": "age", "file": "/work/shared/models/age-v1.onnx", "input": "images", "size": [64, 64],
-         "layout": "NCHW", "colour": "RGB", "crop": [0.2, 0.25, 0.8, 0.85],
-         "mean": [122.781998, 117.000999, 104.297997], "scale": 0.00390625},
-        {"name": "emotion", "file": "/work/shared/models/emotion-fer-minixception.onnx", "input": "input",
-         "size": [64, 64], "layout": "NHWC", "colour": "gray", "crop": [0.2, 0.25, 0.8, 0.85],
-         "mean": [127.5], "scale": 2 / 255},
-    ],
-    "attribute": [
-        {"name": "Male", "model": "gender", "read": "index", "index": 1},
-        {"name": "Young", "model": "age", "read": "mass", "bins": [0, 30]},
-        {"name": "Middle_Aged", "model": "age", "read": "mass", "bins": [30, 60]},
-        {"name": "Senior", "model": "age", "read": "mass", "bins": [60, 81]},
-        {"name": "Smiling", "model": "emotion", "read": "index", "index": 3},
-        {"name": "age", "model": "age", "read": "expected", "weights": [0.25] + list(range(1, 81))},
-    ],
-}
-
-
 def load_manifest(path: Path) -> dict:
+    """A bundle manifest with its files resolved (and `extends` followed, as macsql does)."""
     import tomllib
 
-    if not path.exists():
-        return FALLBACK_MANIFEST
     m = tomllib.loads(path.read_text())
-    for model in m["model"]:
-        f = Path(model["file"])
-        model["file"] = str(f if f.is_absolute() else path.parent / f)
+    if "extends" in m:
+        base = tomllib.loads((path.parent / m.pop("extends")).read_text())
+        base.update(m)
+        m = base
+    for entry in m["model"] + ([m["detector"]] if isinstance(m.get("detector"), dict) else []):
+        f = Path(entry["file"])
+        entry["file"] = str(f if f.is_absolute() else path.parent / f)
     m["name"] = f"{m.get('name', path.stem)} ({path})"
     return m
 
 
 def list_images(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXT)
-
-
-def preprocess(img, model: dict):
-    """One image (PIL, RGB) as the model's input: crop, resize, colour, normalise, layout."""
-    import numpy as np
-    from PIL import Image
-
-    w, h = img.size
-    l, t, r, b = model["crop"]
-    box = (round(l * w), round(t * h), round(r * w), round(b * h))
-    x = img.crop(box).resize(tuple(model["size"]), Image.Resampling.BILINEAR)
-    a = np.asarray(x, dtype=np.float32)
-    if model.get("colour", "RGB").lower() in ("gray", "grey"):  # ITU-R 601 luma, unrounded
-        a = a @ np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
-        a = a[:, :, None]
-    mean = np.asarray(model.get("mean", [0.0]), dtype=np.float32)
-    if "std" in model:
-        a = (a - mean) / np.asarray(model["std"], dtype=np.float32)
-    else:
-        a = (a - mean) * np.float32(model.get("scale", 1.0))
-    if model.get("layout", "NCHW").upper() == "NCHW":
-        a = a.transpose(2, 0, 1)
-    return a
-
-
-def open_rgb(path: Path):
-    """The image at `path` as RGB; an unreadable file becomes a black placeholder (macsql writes
-    an error row for it and goes on)."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as im:
-            return im.convert("RGB")
-    except Exception as e:  # noqa: BLE001
-        print(f"cannot read {path}: {e}", file=sys.stderr)
-        return Image.new("RGB", (64, 64))
-
-
-def read_attributes(manifest: dict, outputs: dict) -> dict:
-    """Attribute probabilities / estimates of a batch from the model outputs (numpy arrays)."""
-    import numpy as np
-
-    res = {}
-    for att in manifest["attribute"]:
-        o = outputs[att["model"]]
-        read = att.get("read", "index")
-        if read == "index" or read == "value":
-            res[att["name"]] = o[:, att.get("index", 0)]
-        elif read == "mass":
-            lo, hi = att["bins"]
-            res[att["name"]] = o[:, lo:hi].sum(axis=1)
-        elif read == "expected":
-            res[att["name"]] = o @ np.asarray(att["weights"], dtype=o.dtype)
-    return res
-
-
-def sessions(manifest: dict, threads: int, spinning: bool = False):
-    """One session per model. `spinning=False` matches macsql's sessions (intra-op workers block
-    instead of spinning); onnxruntime's default (`True`) is more than twice as slow on a 2-core
-    machine, so the default-options pipeline is measured as a row of its own."""
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
-    return {m["name"]: ort.InferenceSession(m["file"], so, providers=["CPUExecutionProvider"])
-            for m in manifest["model"]}
-
-
-def annotate_python(images: list[Path], manifest: dict, batch: int, threads: int, spinning: bool = False) -> dict:
-    """The straightforward Python pipeline: per batch, decode + preprocess with Pillow, then infer."""
-    import numpy as np
-
-    sess = sessions(manifest, threads, spinning)
-    outs: dict[str, list] = {}
-    for i in range(0, len(images), batch):
-        chunk = images[i:i + batch]
-        tensors = {m["name"]: [] for m in manifest["model"]}
-        for p in chunk:
-            im = open_rgb(p)
-            for m in manifest["model"]:
-                tensors[m["name"]].append(preprocess(im, m))
-        o = {}
-        for m in manifest["model"]:
-            o[m["name"]] = sess[m["name"]].run([m["output"]] if m.get("output") else None,
-                                              {m["input"]: np.stack(tensors[m["name"]])})[0]
-        for k, v in read_attributes(manifest, o).items():
-            outs.setdefault(k, []).extend(float(x) for x in v)
-    outs["path"] = [str(p) for p in images]
-    return outs
-
-
-def annotate_ceiling(images: list[Path], manifest: dict, batch: int, threads: int) -> float:
-    """Seconds for the models alone on tensors preprocessed beforehand (untimed)."""
-    import numpy as np
-
-    sess = sessions(manifest, threads)
-    tensors = {m["name"]: [] for m in manifest["model"]}
-    for p in images:
-        im = open_rgb(p)
-        for m in manifest["model"]:
-            tensors[m["name"]].append(preprocess(im, m))
-    batches = []
-    for i in range(0, len(images), batch):
-        batches.append({m["name"]: np.stack(tensors[m["name"]][i:i + batch]) for m in manifest["model"]})
-    for m in manifest["model"]:  # warm-up
-        sess[m["name"]].run(None, {m["input"]: batches[0][m["name"]]})
-    t0 = time.perf_counter()
-    for b in batches:
-        for m in manifest["model"]:
-            sess[m["name"]].run(None, {m["input"]: b[m["name"]]})
-    return time.perf_counter() - t0
 
 
 def workload5(args, macsql: str | None, tmp: Path, py: str) -> list[dict]:
@@ -830,12 +695,15 @@ def annotation_check(mac_out: str, py_res: dict) -> str:
 def annotate_worker(mode, images_root, manifest_path, batch, threads, out):
     images = list_images(Path(images_root))
     manifest = load_manifest(Path(manifest_path))
+    sys.path.insert(0, str(HERE))
+    import annotate_py
+
     if mode in ("python", "python-default"):
         t0 = time.perf_counter()
-        res = annotate_python(images, manifest, int(batch), int(threads), spinning=mode == "python-default")
+        res = annotate_py.annotate(images, manifest, int(batch), int(threads), spinning=mode == "python-default")
         dt = time.perf_counter() - t0
     else:
-        dt, res = annotate_ceiling(images, manifest, int(batch), int(threads)), None
+        dt, res = annotate_py.ceiling(images, manifest, int(batch), int(threads)), None
     Path(out).write_text(json.dumps({"seconds": dt, "result": res, "manifest": manifest["name"]}))
 
 

@@ -1,12 +1,10 @@
-//! Face alignment: the similarity transform (rotation, uniform scale, translation) that best
-//! maps a model's landmark template onto the detected landmarks (least squares, Umeyama 1991),
-//! and the face chip sampled through it straight from the decoded image: bilinear
-//! interpolation, supersampled when the chip is smaller than the face so that it does not
-//! alias, black outside the image (as dlib's `extract_image_chip`).
+//! Face alignment: each model's landmark template (and the part of its frame the chip shows),
+//! and the similarity transform (rotation, uniform scale, translation) that best maps it onto
+//! the detected landmarks (least squares, Umeyama 1991). The chip itself is cut in
+//! [`super::chip`].
 
 use std::collections::BTreeMap;
 
-use image::RgbImage;
 use serde::Deserialize;
 
 /// Landmark names a detector may report, left and right as seen in the image.
@@ -214,76 +212,6 @@ pub fn similarity(from: &[[f64; 2]], to: &[[f64; 2]]) -> Option<Affine> {
     })
 }
 
-/// How many samples per output pixel and axis a chip at `scale` source pixels per chip pixel
-/// takes: enough to cover the footprint (at most 8).
-pub fn supersampling(scale: f64) -> usize {
-    (scale.ceil() as usize).clamp(1, 8)
-}
-
-/// The `w` x `h` chip of `img` seen through `chip_to_image` (chip pixel centres at +0.5):
-/// each output pixel is the mean of `ss` x `ss` bilinear samples spread over its footprint;
-/// pixels outside the image are black.
-pub fn chip(img: &RgbImage, chip_to_image: &Affine, w: u32, h: u32) -> RgbImage {
-    let ss = supersampling(chip_to_image.scale());
-    let (iw, ih) = (img.width() as i64, img.height() as i64);
-    let src = img.as_raw();
-    let stride = iw as usize * 3;
-    let m = chip_to_image.m;
-    let step = 1.0 / ss as f64;
-    let inv = 1.0 / (ss * ss) as f32;
-    let mut out = vec![0u8; (w * h * 3) as usize];
-    // Whether the whole chip lies inside the image with a pixel to spare: then no bounds checks.
-    let corners = [[0.0, 0.0], [w as f64, 0.0], [0.0, h as f64], [w as f64, h as f64]];
-    let inside = corners.iter().all(|&c| {
-        let [x, y] = chip_to_image.apply(c);
-        x >= 1.0 && y >= 1.0 && x < (iw - 1) as f64 && y < (ih - 1) as f64
-    });
-    let px = |x: i64, y: i64| -> [f32; 3] {
-        if x < 0 || y < 0 || x >= iw || y >= ih {
-            return [0.0; 3];
-        }
-        let i = y as usize * stride + x as usize * 3;
-        [f32::from(src[i]), f32::from(src[i + 1]), f32::from(src[i + 2])]
-    };
-    for oy in 0..h as usize {
-        for ox in 0..w as usize {
-            let mut acc = [0.0f32; 3];
-            for sy in 0..ss {
-                let v = oy as f64 + (sy as f64 + 0.5) * step;
-                for sx in 0..ss {
-                    let u = ox as f64 + (sx as f64 + 0.5) * step;
-                    // Source pixel centres are at +0.5.
-                    let x = m[0] * u + m[1] * v + m[2] - 0.5;
-                    let y = m[3] * u + m[4] * v + m[5] - 0.5;
-                    let (x0, y0) = (x.floor(), y.floor());
-                    let (fx, fy) = ((x - x0) as f32, (y - y0) as f32);
-                    let (x0, y0) = (x0 as i64, y0 as i64);
-                    let taps = if inside {
-                        let i = y0 as usize * stride + x0 as usize * 3;
-                        let row = &src[i..i + 6];
-                        let next = &src[i + stride..i + stride + 6];
-                        let get =
-                            |r: &[u8], o: usize| [f32::from(r[o]), f32::from(r[o + 1]), f32::from(r[o + 2])];
-                        [get(row, 0), get(row, 3), get(next, 0), get(next, 3)]
-                    } else {
-                        [px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1)]
-                    };
-                    let (w00, w10) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy));
-                    let (w01, w11) = ((1.0 - fx) * fy, fx * fy);
-                    for k in 0..3 {
-                        acc[k] += taps[0][k] * w00 + taps[1][k] * w10 + taps[2][k] * w01 + taps[3][k] * w11;
-                    }
-                }
-            }
-            let o = (oy * w as usize + ox) * 3;
-            for k in 0..3 {
-                out[o + k] = (acc[k] * inv).round().clamp(0.0, 255.0) as u8;
-            }
-        }
-    }
-    RgbImage::from_raw(w, h, out).unwrap_or_else(|| unreachable!("w x h x 3 bytes"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,60 +270,6 @@ mod tests {
         }
         assert!(similarity(&from[..1], &to[..1]).is_none());
         assert!(similarity(&[[1.0, 1.0], [1.0, 1.0]], &to[..2]).is_none());
-    }
-
-    #[test]
-    fn identity_chip_copies_pixels() {
-        let img = RgbImage::from_fn(8, 6, |x, y| image::Rgb([x as u8 * 30, y as u8 * 40, 7]));
-        let id = Affine {
-            m: [1.0, 0.0, 2.0, 0.0, 1.0, 1.0],
-        };
-        let c = chip(&img, &id, 4, 3);
-        for (x, y, p) in c.enumerate_pixels() {
-            assert_eq!(p, img.get_pixel(x + 2, y + 1), "({x}, {y})");
-        }
-    }
-
-    #[test]
-    fn shrinking_averages_the_footprint() {
-        // A 2-pixel checkerboard shrunk 4x: every chip pixel covers two black and two white
-        // columns, so it is mid grey (bilinear alone at 4x would alias to black or white).
-        let img = RgbImage::from_fn(64, 64, |x, _| {
-            if (x / 2) % 2 == 0 {
-                image::Rgb([0; 3])
-            } else {
-                image::Rgb([255; 3])
-            }
-        });
-        let c = chip(
-            &img,
-            &Affine {
-                m: [4.0, 0.0, 0.0, 0.0, 4.0, 0.0],
-            },
-            16,
-            16,
-        );
-        assert_eq!(supersampling(4.0), 4);
-        for p in c.pixels() {
-            assert!((p[0] as i32 - 128).abs() <= 2, "{p:?}");
-        }
-    }
-
-    #[test]
-    fn outside_the_image_is_black() {
-        let img = RgbImage::from_pixel(10, 10, image::Rgb([200, 200, 200]));
-        // Shifted 4.5 pixels right: chip pixel 4 straddles the image's left edge.
-        let c = chip(
-            &img,
-            &Affine {
-                m: [1.0, 0.0, -4.5, 0.0, 1.0, 0.0],
-            },
-            10,
-            10,
-        );
-        assert_eq!(c.get_pixel(0, 5)[0], 0);
-        assert_eq!(c.get_pixel(9, 5)[0], 200);
-        assert_eq!(c.get_pixel(4, 5)[0], 100);
     }
 
     #[test]

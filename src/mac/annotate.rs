@@ -16,13 +16,12 @@ use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use rayon::prelude::*;
 
 use super::MacError;
 use super::classifier::{Classifier, Detect};
 use super::inputs::{self, Input};
 use super::manifest::Bundle;
-use super::pipeline::{self, FaceChoice, Loaded};
+use super::pipeline::{self, Batch, FaceChoice};
 use super::table::{self, Row};
 use crate::annotations::write_parquet_atomic;
 use crate::error::{Error, Result};
@@ -163,7 +162,7 @@ fn path_string(p: &Path) -> String {
 
 struct Prepared {
     inputs: Vec<Input>,
-    loaded: Vec<std::result::Result<Loaded, String>>,
+    batch: Batch,
 }
 
 /// What one batch did: images, unreadable images, images without a face.
@@ -244,15 +243,11 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         let pool = &pool;
         s.spawn(move || {
             for (k, chunk) in todo.chunks(batch).enumerate() {
-                let loaded = pool.install(|| {
-                    chunk
-                        .par_iter()
-                        .map(|inp| pipeline::load(&inp.path, classifier))
-                        .collect()
-                });
+                let paths: Vec<&Path> = chunk.iter().map(|i| i.path.as_path()).collect();
+                let batch = pool.install(|| pipeline::load(&paths, classifier));
                 let prepared = Prepared {
                     inputs: chunk.to_vec(),
-                    loaded,
+                    batch,
                 };
                 if tx.send((k, prepared)).is_err() {
                     break;
@@ -340,7 +335,7 @@ fn journal_batch(
     opts: &AnnotateOptions,
     part: &Path,
 ) -> Result<Counts> {
-    let outcomes = pipeline::label(classifier, stream, prepared.loaded, opts.faces)?;
+    let outcomes = pipeline::label(classifier, stream, prepared.batch, opts.faces)?;
     let mut counts = Counts {
         images: outcomes.len(),
         ..Counts::default()

@@ -4,7 +4,7 @@
 //!   readers, bands); [`builtin`]: the default bundle compiled into the binary;
 //! - [`decode`]: decoding image files, refusing cut ones;
 //! - [`detect`]: face detection (letterboxing, priors, decoding, NMS);
-//! - [`align`]: the similarity transform onto a model's template and the face chip;
+//! - [`align`]: the similarity transform onto a model's template; [`chip`]: the face chip;
 //! - [`preprocess`]: fixed crops, resizing, normalising (pure functions);
 //! - [`resample`]: Pillow-exact antialiased bilinear resizing of a crop box;
 //! - [`runtime`]: loading ONNX Runtime (ORT_DYLIB_PATH, cache, or the PyPI wheel);
@@ -16,6 +16,7 @@
 pub mod align;
 pub mod annotate;
 pub mod builtin;
+pub mod chip;
 pub mod classifier;
 pub mod cli;
 pub mod decode;

@@ -6,9 +6,11 @@
 use std::path::Path;
 
 use image::RgbImage;
+use rayon::prelude::*;
 
 use super::MacError;
 use super::align;
+use super::chip::Pyramid;
 use super::classifier::{Classifier, Scores};
 use super::detect::Face;
 use super::detect::letterbox::Letterbox;
@@ -27,13 +29,11 @@ pub enum FaceChoice {
 /// A decoded image ready for a batch.
 #[derive(Debug)]
 pub enum Loaded {
-    /// Letterboxed for the detector; the image is kept for the face chips.
+    /// Letterboxed into the batch's detector input; the image is kept for the face chips.
     Detect {
         /// The decoded image.
         image: RgbImage,
-        /// The detector input.
-        input: Vec<f32>,
-        /// Where the image went in it.
+        /// Where the image went in its part of the detector input.
         letterbox: Letterbox,
     },
     /// Each model's input from its `crop` box (aligned images, no detection).
@@ -43,23 +43,51 @@ pub enum Loaded {
     },
 }
 
-/// Decodes the image at `path` and prepares it for `classifier`.
-pub fn load(path: &Path, classifier: &Classifier) -> Result<Loaded, String> {
-    let image = super::decode::decode_file(path)?;
-    Ok(match classifier.detector() {
+/// A batch of decoded images and, with a detector, their detector input (one slot per image,
+/// back to back, written in place by [`load`]).
+#[derive(Debug)]
+pub struct Batch {
+    /// Each image, or why it could not be read.
+    pub images: Vec<Result<Loaded, String>>,
+    /// The detector input of every image (a slot of an unreadable image stays blank).
+    pub detector_input: Vec<f32>,
+}
+
+/// Decodes the images at `paths` in parallel (rayon's current pool) and prepares them for
+/// `classifier`: each letterboxed straight into its slot of the batch's detector input, or each
+/// model's `crop` box when faces are not detected.
+pub fn load(paths: &[&Path], classifier: &Classifier) -> Batch {
+    match classifier.detector() {
         Some(d) => {
-            let mut input = Vec::new();
-            let letterbox = d.prepare(&image, &mut input);
-            Loaded::Detect {
-                image,
-                input,
-                letterbox,
+            let slot = d.input_len();
+            let mut detector_input = vec![0.0; slot * paths.len()];
+            let images = detector_input
+                .par_chunks_mut(slot)
+                .zip(paths.par_iter())
+                .map(|(buf, path)| {
+                    let image = super::decode::decode_file(path)?;
+                    let letterbox = d.prepare(&image, buf);
+                    Ok(Loaded::Detect { image, letterbox })
+                })
+                .collect();
+            Batch {
+                images,
+                detector_input,
             }
         }
-        None => Loaded::Aligned {
-            tensors: preprocess::crop_tensors(&image, &classifier.bundle.models),
+        None => Batch {
+            images: paths
+                .par_iter()
+                .map(|path| {
+                    let image = super::decode::decode_file(path)?;
+                    Ok(Loaded::Aligned {
+                        tensors: preprocess::crop_tensors(&image, &classifier.bundle.models),
+                    })
+                })
+                .collect(),
+            detector_input: Vec::new(),
         },
-    })
+    }
 }
 
 /// One labelled face (or aligned image).
@@ -99,28 +127,37 @@ enum Plan {
 pub fn label(
     classifier: &Classifier,
     stream: usize,
-    mut images: Vec<Result<Loaded, String>>,
+    batch: Batch,
     choice: FaceChoice,
 ) -> Result<Vec<Outcome>, MacError> {
     let bundle = &classifier.bundle;
-    let mut det_input = Vec::new();
-    let mut boxes = Vec::new();
-    for img in images.iter_mut() {
-        if let Ok(Loaded::Detect { input, letterbox, .. }) = img {
-            det_input.append(input);
-            boxes.push(*letterbox);
+    let Batch {
+        images,
+        detector_input,
+    } = batch;
+    // Unreadable images keep their (blank) slot: detecting on it costs less than compacting.
+    let boxes: Vec<Letterbox> = images
+        .iter()
+        .map(|img| match img {
+            Ok(Loaded::Detect { letterbox, .. }) => *letterbox,
+            _ => Letterbox::default(),
+        })
+        .collect();
+    let detected = match classifier.detector() {
+        Some(d) if images.iter().any(|i| matches!(i, Ok(Loaded::Detect { .. }))) => {
+            d.detect(stream, detector_input, &boxes)?
         }
-    }
-    let mut detections = match classifier.detector() {
-        Some(d) if !boxes.is_empty() => d.detect(stream, det_input, &boxes)?,
         _ => Vec::new(),
-    }
-    .into_iter();
+    };
+    let detected_any = !detected.is_empty();
+    let mut detections = detected.into_iter();
     let norms: Vec<Normalise> = bundle.models.iter().map(Normalise::of).collect();
     let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); bundle.models.len()];
     let mut n = 0;
     let mut plans = Vec::with_capacity(images.len());
     for img in images {
+        // One detection per slot, also for the blank slot of an unreadable image.
+        let found = if detected_any { detections.next() } else { None };
         plans.push(match img {
             Err(e) => Plan::Failed(e),
             Ok(Loaded::Aligned { tensors }) => {
@@ -131,7 +168,7 @@ pub fn label(
                 Plan::Aligned
             }
             Ok(Loaded::Detect { image, .. }) => {
-                let Some(found) = detections.next() else {
+                let Some(found) = found else {
                     return Err(MacError::Onnx {
                         model: "detector".into(),
                         message: "fewer detections than images".into(),
@@ -150,8 +187,15 @@ pub fn label(
                         .collect();
                     // Landmarks that all coincide give no transform: not a usable face.
                     let Some(transforms) = transforms else { continue };
-                    for (m, (spec, t)) in bundle.models.iter().zip(transforms).enumerate() {
-                        let chip = align::chip(&image, &t, spec.size[0], spec.size[1]);
+                    let chips: Vec<(align::Affine, u32, u32)> = bundle
+                        .models
+                        .iter()
+                        .zip(transforms)
+                        .map(|(spec, t)| (t, spec.size[0], spec.size[1]))
+                        .collect();
+                    let pyramid = Pyramid::new(&image, &chips);
+                    for (m, (spec, (t, w, h))) in bundle.models.iter().zip(&chips).enumerate() {
+                        let chip = pyramid.chip(t, *w, *h);
                         preprocess::append_input(&chip, spec, &norms[m], &mut inputs[m]);
                     }
                     n += 1;

@@ -19,7 +19,6 @@ use arrow::datatypes::{DataType, Fields};
 use datafusion::common::{exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
-use rayon::prelude::*;
 
 use super::classifier::{Classifier, Scores};
 use super::manifest::Bundle;
@@ -173,11 +172,9 @@ impl ScalarUDFImpl for MacAnnotate {
                 .as_ref()
                 .map_err(|e| datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}")))?;
             for chunk in misses.chunks(BATCH) {
-                let loaded: Vec<_> = chunk
-                    .par_iter()
-                    .map(|(_, key)| pipeline::load(Path::new(&key.0), classifier))
-                    .collect();
-                let outcomes = pipeline::label(classifier, 0, loaded, FaceChoice::Largest).map_err(|e| {
+                let paths: Vec<&Path> = chunk.iter().map(|(_, key)| Path::new(&key.0)).collect();
+                let batch = pipeline::load(&paths, classifier);
+                let outcomes = pipeline::label(classifier, 0, batch, FaceChoice::Largest).map_err(|e| {
                     datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}"))
                 })?;
                 let mut cache = state.cache.lock().unwrap_or_else(|p| p.into_inner());

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, Float32Array, ListArray, RecordBatch, StructArray};
 use image::{Rgb, RgbImage};
-use macsql::mac::align::{Affine, chip};
+use macsql::mac::align::Affine;
+use macsql::mac::chip::Pyramid;
 
 use crate::common::{ffhq_labels, file_metadata, floats, ints, macsql, read_all, shared_data, strings};
 
@@ -295,13 +296,10 @@ fn off_alignment(img: &RgbImage, rng: &mut Rng) -> RgbImage {
     let half = f64::from(img.width()) / 2.0;
     let m = [c, n, half - c * cx - n * cy, -n, c, half + n * cx - c * cy];
     let to_source = Affine { m };
-    let moved = chip(img, &to_source, CANVAS, CANVAS);
-    let coverage = chip(
-        &RgbImage::from_pixel(img.width(), img.height(), Rgb([255; 3])),
-        &to_source,
-        CANVAS,
-        CANVAS,
-    );
+    let view = [(to_source, CANVAS, CANVAS)];
+    let moved = Pyramid::new(img, &view).chip(&to_source, CANVAS, CANVAS);
+    let white = RgbImage::from_pixel(img.width(), img.height(), Rgb([255; 3]));
+    let coverage = Pyramid::new(&white, &view).chip(&to_source, CANVAS, CANVAS);
     let tint = [
         rng.range(40.0, 200.0),
         rng.range(40.0, 200.0),

@@ -17,6 +17,16 @@ pub struct Letterbox {
     pub offset: (f32, f32),
 }
 
+impl Default for Letterbox {
+    /// The identity placement.
+    fn default() -> Self {
+        Letterbox {
+            scale: (1.0, 1.0),
+            offset: (0.0, 0.0),
+        }
+    }
+}
+
 impl Letterbox {
     /// A point in detector-input pixels, in source pixels.
     pub fn to_source(&self, [x, y]: [f32; 2]) -> [f32; 2] {
@@ -39,8 +49,8 @@ pub fn fit(w: u32, h: u32, (cw, ch): (u32, u32), margin: f32) -> (u32, u32, f32)
     (nw, nh, s)
 }
 
-/// Appends the detector input of `img` to `out` (`cw` x `ch`, `layout` and `colour` of the
-/// detector, normalised by `norm`) and returns where the image went.
+/// Writes the detector input of `img` into `out` (`cw` x `ch` x 3 values, `layout` and `colour`
+/// of the detector, normalised by `norm`) and returns where the image went.
 pub fn letterbox(
     img: &RgbImage,
     (cw, ch): (u32, u32),
@@ -48,7 +58,7 @@ pub fn letterbox(
     layout: Layout,
     colour: Colour,
     norm: &Normalise,
-    out: &mut Vec<f32>,
+    dst: &mut [f32],
 ) -> Letterbox {
     let (w, h) = img.dimensions();
     let (nw, nh, _) = fit(w, h, (cw, ch), margin);
@@ -72,9 +82,11 @@ pub fn letterbox(
     };
     let c = colour.channels();
     let plane = (cw * ch) as usize;
-    let start = out.len();
-    out.resize(start + c * plane, 0.0);
-    let dst = &mut out[start..];
+    assert_eq!(
+        dst.len(),
+        c * plane,
+        "letterbox: the slot holds one detector input"
+    );
     // The margin and the rest of the input: black pixels.
     let black: Vec<f32> = (0..c).map(|k| norm.apply(k, 0.0)).collect();
     match layout {
@@ -89,17 +101,27 @@ pub fn letterbox(
             }
         }
     }
+    let (nw, cw) = (nw as usize, cw as usize);
     for y in 0..nh as usize {
-        let row = &pixels[y * nw as usize * 3..(y + 1) * nw as usize * 3];
-        for (x, p) in row.chunks_exact(3).enumerate() {
-            let at = (oy as usize + y) * cw as usize + ox as usize + x;
-            for k in 0..c {
-                let v = colour.value(p, k);
-                let idx = match layout {
-                    Layout::Nchw => k * plane + at,
-                    Layout::Nhwc => at * c + k,
-                };
-                dst[idx] = norm.apply(k, v);
+        let row = &pixels[y * nw * 3..(y + 1) * nw * 3];
+        let at = (oy as usize + y) * cw + ox as usize;
+        match layout {
+            // One plane row at a time: a tight loop per channel.
+            Layout::Nchw => {
+                for k in 0..c {
+                    let line = &mut dst[k * plane + at..k * plane + at + nw];
+                    for (d, p) in line.iter_mut().zip(row.chunks_exact(3)) {
+                        *d = norm.apply(k, colour.value(p, k));
+                    }
+                }
+            }
+            Layout::Nhwc => {
+                let line = &mut dst[at * c..(at + nw) * c];
+                for (d, p) in line.chunks_exact_mut(c).zip(row.chunks_exact(3)) {
+                    for (k, v) in d.iter_mut().enumerate() {
+                        *v = norm.apply(k, colour.value(p, k));
+                    }
+                }
             }
         }
     }
@@ -120,7 +142,7 @@ mod tests {
     #[test]
     fn small_images_are_placed_unscaled_and_padded_with_black() {
         let img = RgbImage::from_fn(2, 1, |x, _| image::Rgb([x as u8 * 100 + 20, 50, 60]));
-        let mut out = Vec::new();
+        let mut out = vec![0.0; 18];
         let lb = letterbox(&img, (3, 2), 0.0, Layout::Nchw, Colour::Bgr, &norm(), &mut out);
         assert_eq!(
             lb,
@@ -140,7 +162,7 @@ mod tests {
     #[test]
     fn large_images_shrink_to_fit_and_map_back() {
         let img = RgbImage::from_pixel(400, 200, image::Rgb([200, 100, 0]));
-        let mut out = Vec::new();
+        let mut out = vec![0.0; 3 * 100 * 100];
         let lb = letterbox(
             &img,
             (100, 100),
@@ -161,7 +183,7 @@ mod tests {
     fn a_margin_leaves_a_black_border() {
         assert_eq!(fit(100, 100, (128, 128), 0.5), (64, 64, 0.64));
         let img = RgbImage::from_pixel(100, 100, image::Rgb([255, 255, 255]));
-        let mut out = Vec::new();
+        let mut out = vec![0.0; 3 * 128 * 128];
         let lb = letterbox(
             &img,
             (128, 128),

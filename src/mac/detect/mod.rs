@@ -259,8 +259,15 @@ impl Detector {
         read(&views)
     }
 
-    /// Appends the detector input of `img` to `out` and returns where the image went.
-    pub fn prepare(&self, img: &image::RgbImage, out: &mut Vec<f32>) -> Letterbox {
+    /// The number of values of one image's detector input.
+    pub fn input_len(&self) -> usize {
+        let [w, h] = self.spec.size;
+        3 * (w * h) as usize
+    }
+
+    /// Writes the detector input of `img` into `out` ([`Detector::input_len`] values) and
+    /// returns where the image went.
+    pub fn prepare(&self, img: &image::RgbImage, out: &mut [f32]) -> Letterbox {
         let [w, h] = self.spec.size;
         letterbox::letterbox(
             img,
