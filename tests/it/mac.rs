@@ -256,3 +256,39 @@ async fn mac_annotate_in_sql() {
         .unwrap()[0];
     assert!(b.column(0).is_null(0));
 }
+
+/// The default bundle is built into the binary: `macsql annotate` and `mac_annotate()` work from
+/// a folder without `models/` (as after `cargo install`), with the same bundle as the repository.
+#[test]
+fn the_default_bundle_works_from_any_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("list.csv");
+    std::fs::write(&list, format!("path\n{}\n", some_image().display())).unwrap();
+    macsql()
+        .current_dir(tmp.path())
+        .env_remove("MACSQL_MODEL")
+        .args([
+            "annotate",
+            "--dataset",
+            "x",
+            "--kind",
+            "real",
+            "-q",
+            "-o",
+            "out.parquet",
+            "list.csv",
+        ])
+        .assert()
+        .success();
+    let kv = file_metadata(&tmp.path().join("out.parquet"));
+    let repo = macsql::mac::manifest::Bundle::load(Path::new("models/mac.toml")).unwrap();
+    assert_eq!(kv.get("macsql.bundle_hash"), Some(&repo.hash));
+    let sql = format!("SELECT mac_annotate('{}')['faces'] AS n", some_image().display());
+    macsql()
+        .current_dir(tmp.path())
+        .env_remove("MACSQL_MODEL")
+        .args(["-q", "--format", "csv", "-c", &sql])
+        .assert()
+        .success()
+        .stdout("n\n1\n");
+}
