@@ -145,7 +145,7 @@ pub fn label(
         .collect();
     let detected = match classifier.detector() {
         Some(d) if images.iter().any(|i| matches!(i, Ok(Loaded::Detect { .. }))) => {
-            d.detect(stream, detector_input, &boxes)?
+            d.detect(stream, &detector_input, &boxes)?
         }
         _ => Vec::new(),
     };

