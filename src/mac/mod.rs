@@ -29,6 +29,7 @@ pub mod preprocess;
 pub mod resample;
 pub mod runtime;
 pub mod table;
+pub mod train;
 pub mod udf;
 
 use std::path::PathBuf;
