@@ -44,7 +44,8 @@ pub fn fit(z: &[f64], n: usize, rows: &[usize], labels: &[bool], alpha: f64) -> 
     }
     let mut x = Array2::<f64>::zeros((picked.len(), n));
     for (i, &r) in picked.iter().enumerate() {
-        x.row_mut(i).assign(&ndarray::ArrayView1::from(&z[r * n..(r + 1) * n]));
+        x.row_mut(i)
+            .assign(&ndarray::ArrayView1::from(&z[r * n..(r + 1) * n]));
     }
     let y: Array1<bool> = picked.iter().map(|&r| labels[r]).collect();
     let model = LogisticRegression::default()

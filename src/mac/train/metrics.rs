@@ -106,7 +106,10 @@ pub fn band(probs: &[f64], labels: &[bool], target: f64, min_side: usize) -> Ban
         hi = mid;
         lo = mid;
     }
-    let covered = probs.iter().filter(|p| (npos > 0 && **p >= hi) || (nneg > 0 && **p <= lo)).count();
+    let covered = probs
+        .iter()
+        .filter(|p| (npos > 0 && **p >= hi) || (nneg > 0 && **p <= lo))
+        .count();
     BandChoice {
         lo,
         hi,

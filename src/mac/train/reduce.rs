@@ -38,7 +38,12 @@ pub fn moments(x: &[f32], d: usize) -> (Vec<f64>, Vec<f64>) {
 /// The rows of `x` standardised with `mean` and `std`.
 pub fn standardise(x: &[f32], mean: &[f64], std: &[f64]) -> Vec<f64> {
     x.chunks_exact(mean.len())
-        .flat_map(|row| row.iter().zip(mean).zip(std).map(|((v, m), s)| (f64::from(*v) - m) / s))
+        .flat_map(|row| {
+            row.iter()
+                .zip(mean)
+                .zip(std)
+                .map(|((v, m), s)| (f64::from(*v) - m) / s)
+        })
         .collect()
 }
 
