@@ -256,12 +256,36 @@ def crop_input(img, model: dict):
     return to_tensor(np.asarray(img.crop(box).resize(tuple(model["size"]), Image.Resampling.BILINEAR)), model)
 
 
-def read_attributes(manifest: dict, outputs: dict) -> dict:
-    """Attribute probabilities / estimates of a batch from the model outputs (numpy arrays)."""
+def load_heads(manifest: dict):
+    """The linear heads of the bundle: {attribute: (bias, weights)}, feature means; or None."""
+    import json
+
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    if not manifest.get("heads"):
+        return None
+    t = pq.read_table(manifest["heads"])
+    meta = t.schema.metadata or {}
+    mean = np.asarray(json.loads(meta[b"macsql.heads.mean"]), np.float32)
+    rows = t.to_pylist()
+    return {r["attribute"]: (r["bias"], np.asarray(r["weights"], np.float32)) for r in rows}, mean
+
+
+def read_attributes(manifest: dict, outputs: dict, features=None, heads=None) -> dict:
+    """Attribute probabilities / estimates of a batch from the model outputs (numpy arrays),
+    and linear heads over the feature vectors (NaN features read as their training mean)."""
     import numpy as np
 
     res = {}
+    if heads is not None and features is not None:
+        table, mean = heads
+        x = np.where(np.isnan(features), mean, features)
     for att in manifest["attribute"]:
+        if att.get("read") == "linear":
+            bias, w = table[att["name"]]
+            res[att["name"]] = 1 / (1 + np.exp(-(bias + x.astype(np.float64) @ w.astype(np.float64))))
+            continue
         o = outputs[att["model"]]
         read = att.get("read", "index")
         if read in ("index", "value"):
@@ -291,17 +315,27 @@ def prepare(chunk, manifest, sess, pri):
     outs = sess["detector"].run(det["outputs"], {det["input"]: np.stack([b[0] for b in boxed])})
     found = largest_faces(outs, det, pri, [b[1] for b in boxed])
     kept = []
+    reg = manifest.get("regions")
     for i, pts in zip(good, found):
         if pts is None:
             continue
         kept.append(i)
         chips = []
-        for m in manifest["model"]:
+        for m in manifest["model"] + ([reg] if reg else []):
             idx, tgt = targets(m, det["landmarks"])
             chips.append((similarity(tgt, pts[idx]), m["size"]))
         origin, levels = pyramid(imgs[i], chips)
         for m, (t, size) in zip(manifest["model"], chips):
             tensors[m["name"]].append(to_tensor(face_chip(origin, levels, t, size), m))
+        if reg:
+            import regions_py
+
+            t, size = chips[-1]
+            p = reg["align"].get("padding", 0.2)
+            frame = reg["align"].get("box", (-p, -p, 1 + p, 1 + p))
+            chip = face_chip(origin, levels, t, size)
+            inside = regions_py.inside_mask(t, size[0], size[1], *imgs[i].size)
+            tensors.setdefault("regions", []).append(regions_py.features(chip, inside, frame))
     return kept, tensors
 
 
@@ -312,16 +346,26 @@ def annotate(images: list[Path], manifest: dict, batch: int, threads: int, spinn
     sess = sessions(manifest, threads, spinning)
     det = detector(manifest)
     pri = priors(det) if det else None
+    heads = load_heads(manifest)
     outs: dict[str, list] = {"path": []}
     for i in range(0, len(images), batch):
         chunk = images[i:i + batch]
         kept, tensors = prepare(chunk, manifest, sess, pri)
         if not kept:
             continue
-        o = {m["name"]: sess[m["name"]].run([m["output"]] if m.get("output") else None,
-                                           {m["input"]: np.stack(tensors[m["name"]])})[0]
-             for m in manifest["model"]}
-        for k, v in read_attributes(manifest, o).items():
+        o, feats = {}, []
+        for m in manifest["model"]:
+            names = [m.get("output") or sess[m["name"]].get_outputs()[0].name]
+            if m.get("features"):
+                names.append(m["features"])
+            r = sess[m["name"]].run(names, {m["input"]: np.stack(tensors[m["name"]])})
+            o[m["name"]] = r[0]
+            if m.get("features"):
+                feats.append(r[1])
+        if "regions" in tensors:
+            feats.append(np.stack(tensors["regions"]))
+        features = np.concatenate(feats, 1) if feats else None
+        for k, v in read_attributes(manifest, o, features, heads).items():
             outs.setdefault(k, []).extend(float(x) for x in v)
         outs["path"].extend(str(chunk[k]) for k in kept)
     return outs

@@ -610,6 +610,8 @@ def load_manifest(path: Path) -> dict:
     for entry in m["model"] + ([m["detector"]] if isinstance(m.get("detector"), dict) else []):
         f = Path(entry["file"])
         entry["file"] = str(f if f.is_absolute() else path.parent / f)
+    if m.get("heads"):
+        m["heads"] = str(path.parent / m["heads"])
     m["name"] = f"{m.get('name', path.stem)} ({path})"
     return m
 

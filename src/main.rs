@@ -64,6 +64,8 @@ enum Command {
     Import(macsql::import::ImportArgs),
     /// Generate the simulated paper-scale catalog as Parquet.
     Demo(macsql::demo::DemoArgs),
+    /// Learn attribute heads from labelled images and write a bundle that labels them.
+    Train(macsql::mac::cli::TrainArgs),
 }
 
 /// One `-c` or `-f` item, in command-line order.
@@ -200,6 +202,7 @@ fn main() -> ExitCode {
             Some(Command::Annotate(args)) => Ok(macsql::mac::cli::run(args)?),
             Some(Command::Import(args)) => Ok(macsql::import::run(args)?),
             Some(Command::Demo(args)) => Ok(macsql::demo::run(args)?),
+            Some(Command::Train(args)) => Ok(macsql::mac::cli::run_train(args).await?),
             None => run_sql_mode(cli, scripts).await,
         }
     });

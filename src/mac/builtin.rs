@@ -10,17 +10,27 @@ use sha2::{Digest, Sha256};
 use super::MacError;
 
 /// The default bundle's files: (name, bytes).
-pub const FILES: [(&str, &[u8]); 5] = [
+pub const FILES: [(&str, &[u8]); 6] = [
     ("mac.toml", include_bytes!("../../models/mac.toml")),
+    (
+        "mac-heads.parquet",
+        include_bytes!("../../models/mac-heads.parquet"),
+    ),
     (
         "retinaface-mnet025.onnx",
         include_bytes!("../../models/retinaface-mnet025.onnx"),
     ),
-    ("gender-v1.onnx", include_bytes!("../../models/gender-v1.onnx")),
-    ("age-v1.onnx", include_bytes!("../../models/age-v1.onnx")),
     (
-        "emotion-fer-minixception.onnx",
-        include_bytes!("../../models/emotion-fer-minixception.onnx"),
+        "gender-v1-features.onnx",
+        include_bytes!("../../models/gender-v1-features.onnx"),
+    ),
+    (
+        "age-v1-features.onnx",
+        include_bytes!("../../models/age-v1-features.onnx"),
+    ),
+    (
+        "emotion-fer-minixception-features.onnx",
+        include_bytes!("../../models/emotion-fer-minixception-features.onnx"),
     ),
 ];
 

@@ -8,11 +8,22 @@ use ort::value::Tensor;
 
 use super::MacError;
 use super::detect::Detector;
-use super::manifest::{Bundle, Layout};
+use super::heads::FeatureBlock;
+use super::manifest::{Bundle, Layout, Reader};
 
 /// Attribute values of one image, in the bundle's attribute order (probabilities for
 /// probability attributes, numbers for numeric estimates).
 pub type Scores = Vec<f32>;
+
+/// What the models give one image: its attribute values and its feature vector (the
+/// bundle's [`Classifier::feature_layout`]; empty when the bundle has no features).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scored {
+    /// Attribute values, in the bundle's order.
+    pub scores: Scores,
+    /// The feature vector.
+    pub features: Vec<f32>,
+}
 
 /// A loaded bundle: sessions ready to run.
 pub struct Classifier {
@@ -24,6 +35,9 @@ pub struct Classifier {
     sessions: Vec<Vec<Mutex<Session>>>,
     outputs: Vec<String>,
     widths: Vec<usize>,
+    /// Per model, its `features` output and that output's width.
+    features: Vec<Option<(String, usize)>>,
+    layout: Vec<FeatureBlock>,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -87,6 +101,8 @@ impl Classifier {
         let mut sessions = Vec::new();
         let mut outputs = Vec::new();
         let mut widths = Vec::new();
+        let mut features = Vec::new();
+        let mut layout = Vec::new();
         for (i, (m, file)) in bundle.models.iter().zip(&bundle.files).enumerate() {
             let session = super::runtime::session(file, threads)?;
             let input = session
@@ -159,7 +175,7 @@ impl Classifier {
                 .map(|w| w as usize);
             if let Some(width) = width {
                 for (j, a) in bundle.attributes.iter().enumerate() {
-                    if a.model == i && a.reader.min_len() > width {
+                    if a.model == Some(i) && a.reader.min_len() > width {
                         return Err(shape_err(
                             &bundle,
                             format!("attribute[{j}]"),
@@ -175,11 +191,76 @@ impl Classifier {
             }
             outputs.push(output.name().to_string());
             widths.push(width.unwrap_or(0));
+            features.push(match &m.features {
+                None => None,
+                Some(name) => {
+                    let out = session
+                        .outputs()
+                        .iter()
+                        .find(|o| o.name() == name)
+                        .ok_or_else(|| {
+                            shape_err(
+                                &bundle,
+                                format!("model[{i}].features"),
+                                format!(
+                                    "{} has no output '{name}' (scripts/expose_features.py adds one)",
+                                    file.display()
+                                ),
+                            )
+                        })?;
+                    let shape: Vec<i64> = out
+                        .dtype()
+                        .tensor_shape()
+                        .map(|s| s.iter().copied().collect())
+                        .unwrap_or_default();
+                    let width = match shape.as_slice() {
+                        [_, w] if *w > 0 => *w as usize,
+                        _ => {
+                            return Err(shape_err(
+                                &bundle,
+                                format!("model[{i}].features"),
+                                format!("output '{name}' has shape {shape:?}; expected [N, k]"),
+                            ));
+                        }
+                    };
+                    layout.push(FeatureBlock {
+                        source: m.name.clone(),
+                        width,
+                    });
+                    Some((name.clone(), width))
+                }
+            });
             let mut copies = vec![Mutex::new(session)];
             for _ in 1..streams.max(1) {
                 copies.push(Mutex::new(super::runtime::session(file, threads)?));
             }
             sessions.push(copies);
+        }
+        if bundle.regions.is_some() {
+            layout.push(FeatureBlock {
+                source: "regions".into(),
+                width: super::regions::WIDTH,
+            });
+        }
+        if let (Some(heads), Some(file)) = (&bundle.heads, &bundle.heads_file) {
+            if heads.layout != layout {
+                let show = |l: &[FeatureBlock]| {
+                    l.iter()
+                        .map(|b| format!("{} {}", b.source, b.width))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                return Err(shape_err(
+                    &bundle,
+                    "heads".into(),
+                    format!(
+                        "{} reads features [{}] but the bundle gives [{}]",
+                        file.display(),
+                        show(&heads.layout),
+                        show(&layout)
+                    ),
+                ));
+            }
         }
         Ok(Classifier {
             bundle,
@@ -187,7 +268,20 @@ impl Classifier {
             sessions,
             outputs,
             widths,
+            features,
+            layout,
         })
+    }
+
+    /// The blocks of the feature vector: each model's `features` output, then the regions.
+    pub fn feature_layout(&self) -> &[FeatureBlock] {
+        &self.layout
+    }
+
+    /// Whether the bundle measures region statistics (the pipeline then passes them to
+    /// [`Classifier::run`]).
+    pub fn has_regions(&self) -> bool {
+        self.bundle.regions.is_some()
     }
 
     /// The face detector, when faces are detected.
@@ -203,12 +297,21 @@ impl Classifier {
     /// Runs every model on a batch of `n` images on the sessions of `stream` (taken modulo
     /// [`Classifier::streams`]); `inputs[m]` holds model m's tensors of the n images back to
     /// back (twice each, as is and mirrored, for a model with `mirror`: their outputs are
-    /// averaged). Returns the scores of each image.
-    pub fn run(&self, stream: usize, inputs: Vec<Vec<f32>>, n: usize) -> Result<Vec<Scores>, MacError> {
+    /// averaged). `regions` holds each image's region statistics when the bundle measures
+    /// them (empty: not measured, NaN). Returns the scores and features of each image.
+    pub fn run(
+        &self,
+        stream: usize,
+        inputs: Vec<Vec<f32>>,
+        n: usize,
+        regions: Vec<Vec<f32>>,
+    ) -> Result<Vec<Scored>, MacError> {
         let nattr = self.bundle.attributes.len();
         let mut scores = vec![vec![f32::NAN; nattr]; n];
+        let width: usize = self.layout.iter().map(|b| b.width).sum();
+        let mut features = vec![Vec::with_capacity(width); n];
         if n == 0 {
-            return Ok(scores);
+            return Ok(Vec::new());
         }
         for (i, data) in inputs.into_iter().enumerate() {
             let m = &self.bundle.models[i];
@@ -234,6 +337,27 @@ impl Classifier {
             let outputs = session
                 .run(ort::inputs![m.input.as_str() => tensor])
                 .map_err(|e| onnx(e.to_string()))?;
+            if let Some((name, fw)) = &self.features[i] {
+                let value = outputs
+                    .get(name)
+                    .ok_or_else(|| onnx(format!("no output '{name}'")))?;
+                let (_, flat) = value
+                    .try_extract_tensor::<f32>()
+                    .map_err(|e| onnx(e.to_string()))?;
+                if flat.len() != fw * batch {
+                    return Err(onnx(format!(
+                        "features '{name}': {} values for {batch} inputs of {fw}",
+                        flat.len()
+                    )));
+                }
+                for (f, rows) in features.iter_mut().zip(flat.chunks(fw * views)) {
+                    if views == 2 {
+                        f.extend(rows[..*fw].iter().zip(&rows[*fw..]).map(|(a, b)| (a + b) / 2.0));
+                    } else {
+                        f.extend_from_slice(rows);
+                    }
+                }
+            }
             let value = outputs
                 .get(&self.outputs[i])
                 .ok_or_else(|| onnx(format!("no output '{}'", self.outputs[i])))?;
@@ -266,13 +390,35 @@ impl Classifier {
                     }
                 }
                 for (j, a) in self.bundle.attributes.iter().enumerate() {
-                    if a.model == i {
+                    if a.model == Some(i) {
                         scores[k][j] = a.reader.read(&row).unwrap_or(f32::NAN);
                     }
                 }
             }
         }
-        Ok(scores)
+        if self.has_regions() {
+            let mut regions = regions.into_iter();
+            for f in &mut features {
+                match regions.next() {
+                    Some(r) if r.len() == super::regions::WIDTH => f.extend(r),
+                    _ => f.extend(std::iter::repeat_n(f32::NAN, super::regions::WIDTH)),
+                }
+            }
+        }
+        if let Some(heads) = &self.bundle.heads {
+            for (s, f) in scores.iter_mut().zip(&features) {
+                for (j, a) in self.bundle.attributes.iter().enumerate() {
+                    if let Reader::Linear(h) = a.reader {
+                        s[j] = heads.probability(h, f);
+                    }
+                }
+            }
+        }
+        Ok(scores
+            .into_iter()
+            .zip(features)
+            .map(|(scores, features)| Scored { scores, features })
+            .collect())
     }
 }
 

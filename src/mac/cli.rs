@@ -91,3 +91,99 @@ pub fn run(args: AnnotateArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// Arguments of `macsql train`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    /// Labels table (CSV, Parquet, ...): a `path` column and one column per attribute holding
+    /// 1 / -1 (0 or empty: not labelled).
+    #[arg(value_name = "LABELS")]
+    pub labels: PathBuf,
+    /// Attribute columns to learn (MAAD-Face names), e.g. --attribute Eyeglasses Mustache.
+    #[arg(long = "attribute", required = true, num_args = 1.., value_name = "NAME")]
+    pub attributes: Vec<String>,
+    /// The bundle to write (heads and report go next to it).
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Input bundle manifest [default: MACSQL_MODEL, else the bundle built into macsql]
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Folder that relative image paths resolve against [default: the table's folder]
+    #[arg(long)]
+    pub images_root: Option<PathBuf>,
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Precision the reliability bands must reach.
+    #[arg(long, default_value_t = 0.95)]
+    pub precision: f64,
+    /// Smallest cross-validated ROC AUC for a head to go into the bundle.
+    #[arg(long, default_value_t = 0.85)]
+    pub min_auc: f64,
+    /// The new bundle's name [default: the output's file stem]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The labels' licence or terms, recorded in the bundle's metadata.
+    #[arg(long)]
+    pub label_licence: Option<String>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar or summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs `macsql train`.
+pub async fn run_train(args: TrainArgs) -> Result<()> {
+    let opts = super::train::TrainOptions {
+        labels: args.labels,
+        attributes: args.attributes,
+        output: args.output,
+        model: args.model,
+        images_root: args.images_root,
+        folds: args.folds,
+        precision: args.precision,
+        min_auc: args.min_auc,
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        name: args.name,
+        label_licence: args.label_licence,
+        progress: !args.quiet,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let s = super::train::train(&opts).await?;
+    if !args.quiet {
+        for (p, e) in &s.failed {
+            eprintln!("skipped {}: {e}", p.display());
+        }
+        eprintln!(
+            "{} images used ({} unreadable, {} without a face) in {:.0} s",
+            s.used,
+            s.failed.len(),
+            s.no_face.len(),
+            s.seconds
+        );
+        for a in &s.attributes {
+            match &a.fitted {
+                Some(f) => {
+                    let (auc, sd) = f.auc();
+                    eprintln!(
+                        "  {:<20} AUC {auc:.3} ± {sd:.3}  balanced accuracy {:.3}  coverage {:.2}  {}",
+                        a.name, f.balanced_accuracy, f.band.coverage, a.reason
+                    );
+                }
+                None => eprintln!("  {:<20} {}", a.name, a.reason),
+            }
+        }
+        let shipped = s.attributes.iter().filter(|a| a.shipped).count();
+        eprintln!(
+            "wrote {} ({shipped} new heads in {}); report {}",
+            s.output.display(),
+            s.heads.display(),
+            s.report.display()
+        );
+    }
+    Ok(())
+}

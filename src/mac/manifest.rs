@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+
 use super::MacError;
 use super::align::{AlignSpec, Alignment};
 use super::detect::spec::DetectorSpec;
+use super::heads::Heads;
 use crate::annotations::{Band, MAAD_ATTRIBUTES};
 
 /// Tensor layout of a model input.
@@ -81,6 +84,8 @@ pub enum ReadKind {
     Value,
     /// Numeric estimate = sum of `output[i] * weights[i]`.
     Expected,
+    /// Probability = a learned linear head over the bundle's features (`heads` file).
+    Linear,
 }
 
 /// One `[[model]]` table of the manifest.
@@ -129,6 +134,22 @@ pub struct ModelSpec {
     /// augmentation: faces are symmetric, the models' errors less so).
     #[serde(default)]
     pub mirror: bool,
+    /// An output holding a flat feature vector per image ([N, k]), read by linear heads and by
+    /// `macsql train` (see scripts/expose_features.py).
+    #[serde(default)]
+    pub features: Option<String>,
+}
+
+/// The `[regions]` table: colour and texture statistics of face regions
+/// ([`super::regions`]), measured on a chip aligned to dlib's face frame, as more features.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionsSpec {
+    /// The chip: `template = "dlib"` and its padding (or box); the regions are defined in
+    /// dlib's frame.
+    pub align: AlignSpec,
+    /// `[width, height]` of the chip the statistics are measured on.
+    pub size: [u32; 2],
 }
 
 /// One `[[attribute]]` table of the manifest.
@@ -136,7 +157,8 @@ pub struct ModelSpec {
 #[serde(deny_unknown_fields)]
 struct AttributeSpec {
     name: String,
-    model: String,
+    #[serde(default)]
+    model: Option<String>,
     read: ReadKind,
     #[serde(default)]
     index: Option<usize>,
@@ -163,6 +185,14 @@ struct ManifestFile {
     #[serde(default)]
     detector: Option<toml::Value>,
     model: Vec<ModelSpec>,
+    #[serde(default)]
+    regions: Option<RegionsSpec>,
+    /// The heads file of `read = "linear"` attributes, relative to the manifest.
+    #[serde(default)]
+    heads: Option<PathBuf>,
+    /// What `macsql train` recorded: label source, rows, command, time, licence of the labels.
+    #[serde(default)]
+    training: Option<toml::Table>,
     attribute: Vec<AttributeSpec>,
 }
 
@@ -175,6 +205,8 @@ pub enum Reader {
     Mass(usize, usize),
     /// Sum of `row[i] * w[i]`.
     Expected(Vec<f32>),
+    /// Head `i` of the bundle's heads file, over the feature vector.
+    Linear(usize),
 }
 
 impl Reader {
@@ -186,6 +218,7 @@ impl Reader {
             Reader::Expected(w) => {
                 (row.len() == w.len()).then(|| row.iter().zip(w).map(|(p, w)| p * w).sum::<f32>())
             }
+            Reader::Linear(_) => None,
         }
     }
 
@@ -195,6 +228,7 @@ impl Reader {
             Reader::Index(i) => i + 1,
             Reader::Mass(_, b) => *b,
             Reader::Expected(w) => w.len(),
+            Reader::Linear(_) => 0,
         }
     }
 }
@@ -204,8 +238,8 @@ impl Reader {
 pub struct Attribute {
     /// MAAD name (probability attributes) or column name (numeric estimates).
     pub name: String,
-    /// Index into [`Bundle::models`].
-    pub model: usize,
+    /// Index into [`Bundle::models`]; `None` for a linear head (it reads the feature vector).
+    pub model: Option<usize>,
     /// How the value is read.
     pub reader: Reader,
     /// Reliability band for probability attributes; `None` for numeric estimates.
@@ -239,6 +273,18 @@ pub struct Bundle {
     pub sha256: Vec<String>,
     /// The attributes, in manifest order.
     pub attributes: Vec<Attribute>,
+    /// The region statistics, when the bundle measures them.
+    pub regions: Option<RegionsSpec>,
+    /// Their chip's alignment and frame (with a detector).
+    pub regions_alignment: Option<(Alignment, [f64; 4])>,
+    /// The heads file (as written in the manifest) and, once loaded, its heads and sha256.
+    pub heads_file: Option<PathBuf>,
+    /// The linear heads, loaded by [`Bundle::load`].
+    pub heads: Option<Arc<Heads>>,
+    /// sha256 (hex) of the heads file.
+    pub heads_sha256: Option<String>,
+    /// The `[training]` table, as JSON.
+    pub training: Option<String>,
     /// sha256 (hex) over the manifest text and the model checksums: the bundle's identity.
     pub hash: String,
 }
@@ -312,6 +358,15 @@ fn extend(path: &Path, text: String) -> Result<String, MacError> {
     toml::to_string(&merged).map_err(|e| bad(path, "extends", e.to_string()))
 }
 
+/// The manifest at `path` as a TOML table, `extends` resolved (what [`Bundle::load`] reads).
+pub fn merged_manifest(path: &Path) -> Result<toml::Table, MacError> {
+    let text = extend(path, read_manifest(path)?)?;
+    toml::from_str(&text).map_err(|e| MacError::ManifestParse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
 impl Bundle {
     /// Reads and validates the manifest at `path`, checks that every model file exists and
     /// checksums it. Errors name the manifest and the offending key.
@@ -347,6 +402,32 @@ impl Bundle {
             hasher.update(sum.as_bytes());
             bundle.files.push(file);
             bundle.sha256.push(sum);
+        }
+        if let Some(h) = bundle.heads_file.clone() {
+            let file = dir.join(&h);
+            let sum = sha256_file(&file).map_err(|e| {
+                bad(
+                    path,
+                    "heads",
+                    format!("cannot read heads file {}: {e}", file.display()),
+                )
+            })?;
+            hasher.update(sum.as_bytes());
+            let heads =
+                Heads::read(&file).map_err(|e| bad(path, "heads", format!("{}: {e}", file.display())))?;
+            for (j, a) in bundle.attributes.iter_mut().enumerate() {
+                if let Reader::Linear(i) = &mut a.reader {
+                    *i = heads.find(&a.name).ok_or_else(|| {
+                        bad(
+                            path,
+                            format!("attribute[{j}]"),
+                            format!("{} has no head for {}", file.display(), a.name),
+                        )
+                    })?;
+                }
+            }
+            bundle.heads = Some(Arc::new(heads));
+            bundle.heads_sha256 = Some(sum);
         }
         bundle.hash = hex(&hasher.finalize());
         Ok(bundle)
@@ -412,13 +493,54 @@ impl Bundle {
                 ));
             }
         }
+        let regions_alignment = match (&file.regions, &detector) {
+            (Some(r), Some(d)) => {
+                if r.align.points.is_some() || r.align.template.as_deref().is_some_and(|t| t != "dlib") {
+                    return Err(bad(
+                        path,
+                        "regions.align",
+                        "the regions are defined in dlib's face frame: use template = \"dlib\"",
+                    ));
+                }
+                if r.size[0] < 16 || r.size[1] < 16 || r.size[0] > 1024 || r.size[1] > 1024 {
+                    return Err(bad(
+                        path,
+                        "regions.size",
+                        "expected [width, height], each 16..=1024",
+                    ));
+                }
+                let a = r
+                    .align
+                    .resolve(&d.landmarks, r.size[0], r.size[1])
+                    .map_err(|(k, msg)| bad(path, format!("regions.align.{k}"), msg))?;
+                let frame = r
+                    .align
+                    .frame()
+                    .map_err(|(k, msg)| bad(path, format!("regions.align.{k}"), msg))?;
+                Some((a, frame))
+            }
+            _ => None,
+        };
         let mut attributes = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for (i, a) in file.attribute.iter().enumerate() {
             let key = |k: &str| format!("attribute[{i}].{k}");
-            let model = *names
-                .get(&a.model)
-                .ok_or_else(|| bad(path, key("model"), format!("no [[model]] named '{}'", a.model)))?;
+            let model = match (&a.model, a.read) {
+                (None, ReadKind::Linear) => None,
+                (Some(_), ReadKind::Linear) => {
+                    return Err(bad(
+                        path,
+                        key("model"),
+                        "a linear head reads the bundle's features, not one model: leave model out",
+                    ));
+                }
+                (None, _) => return Err(bad(path, key("model"), "required for this read")),
+                (Some(m), _) => Some(
+                    *names
+                        .get(m)
+                        .ok_or_else(|| bad(path, key("model"), format!("no [[model]] named '{m}'")))?,
+                ),
+            };
             let need_index = || {
                 a.index
                     .ok_or_else(|| bad(path, key("index"), "required for this read"))
@@ -444,6 +566,16 @@ impl Bundle {
                         return Err(bad(path, key("weights"), "must not be empty"));
                     }
                     (Reader::Expected(w), true)
+                }
+                ReadKind::Linear => {
+                    if file.heads.is_none() {
+                        return Err(bad(
+                            path,
+                            key("read"),
+                            "read = \"linear\" needs heads = \"FILE.parquet\"",
+                        ));
+                    }
+                    (Reader::Linear(usize::MAX), false)
                 }
             };
             let reserved = ["path", "dataset", "kind", "identity", "error"];
@@ -500,6 +632,14 @@ impl Bundle {
             detector_sha256: None,
             models: file.model,
             alignments,
+            regions: file.regions,
+            regions_alignment,
+            heads_file: file.heads,
+            heads: None,
+            heads_sha256: None,
+            training: file
+                .training
+                .map(|t| serde_json::to_string(&t).unwrap_or_default()),
             files: Vec::new(),
             sha256: Vec::new(),
             attributes,
@@ -530,6 +670,9 @@ impl Bundle {
             .collect();
         if let (Some(d), Some(s)) = (&self.detector, &self.detector_sha256) {
             map.insert(d.file.display().to_string(), serde_json::Value::from(s.clone()));
+        }
+        if let (Some(h), Some(s)) = (&self.heads_file, &self.heads_sha256) {
+            map.insert(h.display().to_string(), serde_json::Value::from(s.clone()));
         }
         serde_json::Value::Object(map).to_string()
     }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::MacError;
 use super::align;
 use super::chip::Pyramid;
-use super::classifier::{Classifier, Scores};
+use super::classifier::{Classifier, Scored, Scores};
 use super::detect::Face;
 use super::detect::letterbox::Letterbox;
 use super::preprocess::{self, Normalise};
@@ -98,6 +98,8 @@ pub struct Labelled {
     pub face: Option<(usize, usize, Face)>,
     /// The attribute values, in the bundle's order.
     pub scores: Scores,
+    /// The feature vector (empty when the bundle has no features).
+    pub features: Vec<f32>,
 }
 
 /// What became of one image.
@@ -153,6 +155,7 @@ pub fn label(
     let mut detections = detected.into_iter();
     let norms: Vec<Normalise> = bundle.models.iter().map(Normalise::of).collect();
     let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); bundle.models.len()];
+    let mut regions: Vec<Vec<f32>> = Vec::new();
     let mut n = 0;
     let mut plans = Vec::with_capacity(images.len());
     for img in images {
@@ -164,6 +167,7 @@ pub fn label(
                 for (m, t) in tensors.into_iter().enumerate() {
                     inputs[m].extend(t);
                 }
+                regions.push(Vec::new());
                 n += 1;
                 Plan::Aligned
             }
@@ -187,17 +191,35 @@ pub fn label(
                         .collect();
                     // Landmarks that all coincide give no transform: not a usable face.
                     let Some(transforms) = transforms else { continue };
-                    let chips: Vec<(align::Affine, u32, u32)> = bundle
+                    let mut chips: Vec<(align::Affine, u32, u32)> = bundle
                         .models
                         .iter()
                         .zip(transforms)
                         .map(|(spec, t)| (t, spec.size[0], spec.size[1]))
                         .collect();
+                    // The region statistics' chip, cut from the same pyramid.
+                    let region = match (&bundle.regions, &bundle.regions_alignment) {
+                        (Some(r), Some((a, frame))) => a
+                            .transform(&face.landmarks)
+                            .map(|t| (t, r.size[0], r.size[1], *frame)),
+                        _ => None,
+                    };
+                    if let Some((t, w, h, _)) = region {
+                        chips.push((t, w, h));
+                    }
                     let pyramid = Pyramid::new(&image, &chips);
                     for (m, (spec, (t, w, h))) in bundle.models.iter().zip(&chips).enumerate() {
                         let chip = pyramid.chip(t, *w, *h);
                         preprocess::append_input(&chip, spec, &norms[m], &mut inputs[m]);
                     }
+                    regions.push(match region {
+                        Some((t, w, h, frame)) => {
+                            let chip = pyramid.chip(&t, w, h);
+                            let inside = super::regions::inside_mask(&t, w, h, image.width(), image.height());
+                            super::regions::features(&chip, &inside, frame)
+                        }
+                        None => Vec::new(),
+                    });
                     n += 1;
                     chosen.push((rank, face.clone()));
                 }
@@ -209,24 +231,23 @@ pub fn label(
             }
         });
     }
-    let mut scores = classifier.run(stream, inputs, n)?.into_iter();
+    let mut scores = classifier.run(stream, inputs, n, regions)?.into_iter();
     let mut next = || scores.next().unwrap_or_default();
+    let labelled = |face, Scored { scores, features }| Labelled {
+        face,
+        scores,
+        features,
+    };
     Ok(plans
         .into_iter()
         .map(|p| match p {
             Plan::Failed(e) => Outcome::Failed(e),
             Plan::NoFace(best) => Outcome::NoFace { best },
-            Plan::Aligned => Outcome::Labelled(vec![Labelled {
-                face: None,
-                scores: next(),
-            }]),
+            Plan::Aligned => Outcome::Labelled(vec![labelled(None, next())]),
             Plan::Faces(count, faces) => Outcome::Labelled(
                 faces
                     .into_iter()
-                    .map(|(rank, face)| Labelled {
-                        face: Some((count, rank, face)),
-                        scores: next(),
-                    })
+                    .map(|(rank, face)| labelled(Some((count, rank, face)), next()))
                     .collect(),
             ),
         })

@@ -156,6 +156,7 @@ mod tests {
             softmax_in_graph: true,
             resize: Resize::Bilinear,
             mirror: false,
+            features: None,
         }
     }
 

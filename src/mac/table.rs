@@ -194,7 +194,7 @@ impl Row {
             )],
             Outcome::Labelled(list) => list
                 .into_iter()
-                .map(|Labelled { face, scores }| {
+                .map(|Labelled { face, scores, .. }| {
                     let cells = match face {
                         Some((count, rank, f)) => FaceCells {
                             faces: Some(count),
@@ -242,6 +242,9 @@ pub fn metadata(bundle: &Bundle, command: &str, detected: bool) -> HashMap<Strin
         _ => "none".into(),
     };
     m.insert("macsql.detector".into(), detector);
+    if let Some(t) = &bundle.training {
+        m.insert("macsql.training".into(), t.clone());
+    }
     m
 }
 

@@ -387,7 +387,9 @@ fn bundle_dir(dir: &Path, name: &str, manifest: &str) -> PathBuf {
     let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
     for e in std::fs::read_dir(&models).unwrap() {
         let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "onnx" || x == "toml") {
+        if p.extension()
+            .is_some_and(|x| x == "onnx" || x == "toml" || x == "parquet")
+        {
             std::os::unix::fs::symlink(&p, dir.join(p.file_name().unwrap())).unwrap();
         }
     }
@@ -561,7 +563,7 @@ fn every_face_gets_a_row_with_faces_all() {
 #[test]
 fn bad_detector_settings_name_the_key() {
     let tmp = tempfile::tempdir().unwrap();
-    let manifest = std::fs::read_to_string("models/mac.toml").unwrap();
+    let manifest = std::fs::read_to_string("models/mac-base.toml").unwrap();
     let cases = [
         (
             manifest.replace("file = \"retinaface-mnet025.onnx\"", "file = \"nope.onnx\""),

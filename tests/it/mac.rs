@@ -95,8 +95,16 @@ fn corrupt_image_becomes_an_error_row() {
     let kv = file_metadata(&out);
     let models = kv.get("macsql.models").expect("models metadata");
     assert!(
-        models.contains("gender-v1.onnx") && models.contains("d4c4116cf720cde1"),
+        models.contains("gender-v1-features.onnx")
+            && models.contains("5cb63ab0e5cca286")
+            && models.contains("mac-heads.parquet"),
         "{models}"
+    );
+    // The default bundle's heads say what they were trained on, and under which terms.
+    let training = kv.get("macsql.training").expect("training metadata");
+    assert!(
+        training.contains("non-commercial") && training.contains("Eyeglasses"),
+        "{training}"
     );
     assert!(kv.get("macsql.bands").unwrap().contains("Smiling"));
     assert!(kv.get("macsql.command").unwrap().contains("annotate"));
@@ -185,17 +193,20 @@ fn resume_completes_a_killed_run() {
 #[test]
 fn bad_bundles_are_reported_with_file_and_key() {
     let tmp = tempfile::tempdir().unwrap();
-    let manifest = std::fs::read_to_string("models/mac.toml").unwrap();
+    let manifest = std::fs::read_to_string("models/mac-base.toml").unwrap();
     for m in [
         "retinaface-mnet025.onnx",
-        "gender-v1.onnx",
-        "age-v1.onnx",
-        "emotion-fer-minixception.onnx",
+        "gender-v1-features.onnx",
+        "age-v1-features.onnx",
+        "emotion-fer-minixception-features.onnx",
     ] {
         std::fs::copy(Path::new("models").join(m), tmp.path().join(m)).unwrap();
     }
     let cases = [
-        (manifest.replace("gender-v1.onnx", "nope.onnx"), "model[0].file"),
+        (
+            manifest.replace("gender-v1-features.onnx", "nope.onnx"),
+            "model[0].file",
+        ),
         (
             manifest.replacen("size = [32, 32]", "size = [48, 48]", 1),
             "model[0].size",

@@ -11,3 +11,4 @@ mod plot;
 mod polars_bridge;
 mod shell_pty;
 mod slt;
+mod train;

@@ -55,9 +55,15 @@ pub async fn read(table: &Path, attributes: &[String], root: Option<&Path>) -> R
             "train: give at least one --attribute".into(),
         ));
     }
-    let engine = crate::Engine::new();
-    let name = engine.register_path(table, Some("labels")).await?;
-    let batches = engine.sql_collect(&format!("SELECT * FROM {name}")).await?;
+    let batches = if table.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        // Every column as text: type inference from the first rows would make a column that
+        // starts empty (labels of one source after another's) a column of NULLs.
+        vec![read_csv_text(table)?]
+    } else {
+        let engine = crate::Engine::new();
+        let name = engine.register_path(table, Some("labels")).await?;
+        engine.sql_collect(&format!("SELECT * FROM {name}")).await?
+    };
     let schema = match batches.first() {
         Some(b) => b.schema(),
         None => return Err(bad(table, "the labels table has no rows")),
@@ -121,6 +127,44 @@ pub async fn read(table: &Path, attributes: &[String], root: Option<&Path>) -> R
     Ok(labels)
 }
 
+/// A CSV file with every column read as (nullable) text; empty cells are NULL.
+fn read_csv_text(table: &Path) -> Result<arrow::array::RecordBatch> {
+    use std::sync::Arc;
+
+    use arrow::array::StringArray;
+    use arrow::datatypes::{Field, Schema};
+
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(table)
+        .map_err(|e| bad(table, e.to_string()))?;
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(table, e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| bad(table, format!("line {}: {e}", i + 2)))?;
+        for (c, v) in cols.iter_mut().zip(rec.iter()) {
+            let v = v.trim();
+            c.push((!v.is_empty()).then(|| v.to_string()));
+        }
+    }
+    let schema = Arc::new(Schema::new(
+        headers
+            .iter()
+            .map(|h| Field::new(h, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<ArrayRef> = cols
+        .into_iter()
+        .map(|c| Arc::new(StringArray::from(c)) as ArrayRef)
+        .collect();
+    Ok(arrow::array::RecordBatch::try_new(schema, arrays)?)
+}
+
 /// One attribute column as labels; a value other than 1, -1, 0 or NULL is an error naming the
 /// column and the row (1-based, counting data rows).
 fn label_values(table: &Path, name: &str, col: &ArrayRef, first_row: usize) -> Result<Vec<Option<bool>>> {
@@ -146,7 +190,8 @@ fn label_values(table: &Path, name: &str, col: &ArrayRef, first_row: usize) -> R
             }
             out
         }
-        DataType::Boolean | DataType::Null => {
+        DataType::Null => vec![None; col.len()],
+        DataType::Boolean => {
             return Err(bad(
                 table,
                 format!(

@@ -9,59 +9,81 @@
 //! exactly the one fitted on `X_S` (d features), for every cross-validation fold at once, and
 //! `w = Xᵀ (L⁻ᵀ β)` recovers its weights.
 
-/// Per-feature mean and standard deviation over the rows of `x` (`n` rows of `d`); a constant
-/// feature gets a deviation of 1 (it standardises to 0).
+/// Per-feature mean and standard deviation over the rows of `x` (`n` rows of `d`), NaN values
+/// left out; a constant (or never measured) feature gets a deviation of 1 (it standardises to 0).
 pub fn moments(x: &[f32], d: usize) -> (Vec<f64>, Vec<f64>) {
-    let n = x.len() / d.max(1);
     let mut mean = vec![0.0; d];
     let mut sq = vec![0.0; d];
+    let mut count = vec![0usize; d];
     for row in x.chunks_exact(d) {
-        for ((m, s), v) in mean.iter_mut().zip(sq.iter_mut()).zip(row) {
-            let v = f64::from(*v);
-            *m += v;
-            *s += v * v;
+        for (k, v) in row.iter().enumerate() {
+            if !v.is_nan() {
+                let v = f64::from(*v);
+                mean[k] += v;
+                sq[k] += v * v;
+                count[k] += 1;
+            }
         }
     }
-    let nf = n.max(1) as f64;
-    let std = mean
-        .iter_mut()
-        .zip(&sq)
-        .map(|(m, s)| {
-            *m /= nf;
-            let var = (s / nf - *m * *m).max(0.0);
+    let std = (0..d)
+        .map(|k| {
+            let c = count[k].max(1) as f64;
+            mean[k] /= c;
+            let var = (sq[k] / c - mean[k] * mean[k]).max(0.0);
             if var > 1e-12 { var.sqrt() } else { 1.0 }
         })
         .collect();
     (mean, std)
 }
 
-/// The rows of `x` standardised with `mean` and `std`.
+/// The rows of `x` standardised with `mean` and `std` (a NaN becomes 0: the mean).
 pub fn standardise(x: &[f32], mean: &[f64], std: &[f64]) -> Vec<f64> {
     x.chunks_exact(mean.len())
         .flat_map(|row| {
-            row.iter()
-                .zip(mean)
-                .zip(std)
-                .map(|((v, m), s)| (f64::from(*v) - m) / s)
+            row.iter().zip(mean).zip(std).map(
+                |((v, m), s)| {
+                    if v.is_nan() { 0.0 } else { (f64::from(*v) - m) / s }
+                },
+            )
         })
         .collect()
 }
 
-/// The lower-triangular Cholesky factor (row-major n x n) of the Gram matrix of the `n` rows of
-/// `z` (each `d` long), with `ridge` x (mean diagonal) added to the diagonal so that duplicate
-/// or dependent images keep it positive definite.
-pub fn gram_cholesky(z: &[f64], d: usize, ridge: f64) -> Vec<f64> {
-    let n = z.len() / d;
+/// The Gram matrix (row-major n x n) of the `n` rows of `z` (each `d` long), computed in
+/// parallel over rows.
+pub fn gram(z: &[f64], d: usize) -> Vec<f64> {
+    use rayon::prelude::*;
+    let n = z.len() / d.max(1);
+    let rows: Vec<Vec<f64>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let a = &z[i * d..(i + 1) * d];
+            (0..=i)
+                .map(|j| a.iter().zip(&z[j * d..(j + 1) * d]).map(|(x, y)| x * y).sum())
+                .collect()
+        })
+        .collect();
     let mut k = vec![0.0; n * n];
-    for i in 0..n {
-        let a = &z[i * d..(i + 1) * d];
-        for j in 0..=i {
-            let b = &z[j * d..(j + 1) * d];
-            let v: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-            k[i * n + j] = v;
-            k[j * n + i] = v;
+    for (i, row) in rows.iter().enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            k[i * n + j] = *v;
+            k[j * n + i] = *v;
         }
     }
+    k
+}
+
+/// The rows and columns `pick` of the n x n matrix `k`.
+pub fn submatrix(k: &[f64], n: usize, pick: &[usize]) -> Vec<f64> {
+    pick.iter()
+        .flat_map(|&i| pick.iter().map(move |&j| k[i * n + j]))
+        .collect()
+}
+
+/// The lower-triangular Cholesky factor (row-major) of the n x n Gram matrix `k`, with `ridge`
+/// x (mean diagonal) added to the diagonal so that duplicate or dependent images keep it
+/// positive definite.
+pub fn cholesky(mut k: Vec<f64>, n: usize, ridge: f64) -> Vec<f64> {
     let mean_diag = (0..n).map(|i| k[i * n + i]).sum::<f64>() / n.max(1) as f64;
     let eps = ridge * mean_diag.max(1e-12);
     for i in 0..n {
@@ -69,18 +91,15 @@ pub fn gram_cholesky(z: &[f64], d: usize, ridge: f64) -> Vec<f64> {
     }
     // In place: the lower triangle becomes L.
     for j in 0..n {
-        let mut diag = k[j * n + j];
-        for p in 0..j {
-            diag -= k[j * n + p] * k[j * n + p];
-        }
-        let diag = diag.max(eps).sqrt();
+        let lj: Vec<f64> = k[j * n..j * n + j].to_vec();
+        let diag = (k[j * n + j] - lj.iter().map(|x| x * x).sum::<f64>())
+            .max(eps.max(1e-300))
+            .sqrt();
         k[j * n + j] = diag;
         for i in j + 1..n {
-            let mut v = k[i * n + j];
-            for p in 0..j {
-                v -= k[i * n + p] * k[j * n + p];
-            }
-            k[i * n + j] = v / diag;
+            let row = &mut k[i * n..i * n + j + 1];
+            let v = row[j] - row[..j].iter().zip(&lj).map(|(a, b)| a * b).sum::<f64>();
+            row[j] = v / diag;
         }
     }
     for i in 0..n {
@@ -89,6 +108,12 @@ pub fn gram_cholesky(z: &[f64], d: usize, ridge: f64) -> Vec<f64> {
         }
     }
     k
+}
+
+/// The Cholesky factor of the Gram matrix of the rows of `z` ([`gram`] then [`cholesky`]).
+pub fn gram_cholesky(z: &[f64], d: usize, ridge: f64) -> Vec<f64> {
+    let n = z.len() / d.max(1);
+    cholesky(gram(z, d), n, ridge)
 }
 
 /// The weights on the `d` standardised features of a model fitted on the rows of `l`

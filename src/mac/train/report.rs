@@ -1,0 +1,185 @@
+//! The report of a `macsql train` run, next to the bundle: `<stem>-report.md` (what was learned,
+//! how well, what shipped and why) and `<stem>-report.parquet` (the same numbers, one row per
+//! attribute, for SQL).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+
+use super::command::{TrainOptions, TrainSummary, sibling};
+use crate::error::{Error, Result};
+use crate::mac::manifest::Bundle;
+
+fn f3(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.3}")
+    } else {
+        "-".into()
+    }
+}
+
+/// Writes the markdown and Parquet reports of `summary`.
+pub fn write(summary: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str) -> Result<()> {
+    let md_path = sibling(&summary.output, "-report.md");
+    std::fs::write(&md_path, markdown(summary, opts, input, created)).map_err(|e| Error::io(&md_path, e))?;
+    let a = &summary.attributes;
+    let get = |f: &dyn Fn(&super::fit::Fitted) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(
+            a.iter().map(|o| o.fitted.as_ref().map(f)),
+        ))
+    };
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        (
+            "attribute",
+            Arc::new(StringArray::from_iter_values(a.iter().map(|o| o.name.as_str()))),
+        ),
+        (
+            "positives",
+            Arc::new(Int64Array::from_iter(
+                a.iter().map(|o| o.fitted.as_ref().map(|f| f.counts.0 as i64)),
+            )),
+        ),
+        (
+            "negatives",
+            Arc::new(Int64Array::from_iter(
+                a.iter().map(|o| o.fitted.as_ref().map(|f| f.counts.1 as i64)),
+            )),
+        ),
+        ("auc", get(&|f| f.auc().0)),
+        ("auc_sd", get(&|f| f.auc().1)),
+        ("balanced_accuracy", get(&|f| f.balanced_accuracy)),
+        ("balanced_accuracy_at_half", get(&|f| f.balanced_accuracy_half)),
+        ("majority_baseline", get(&|f| f.baseline)),
+        ("band_lo", get(&|f| f.band.lo)),
+        ("band_hi", get(&|f| f.band.hi)),
+        ("coverage", get(&|f| f.band.coverage)),
+        ("precision_pos", get(&|f| f.band.precision_pos)),
+        ("precision_neg", get(&|f| f.band.precision_neg)),
+        ("nested_coverage", get(&|f| f.nested_band.0)),
+        ("nested_precision_pos", get(&|f| f.nested_band.1)),
+        ("nested_precision_neg", get(&|f| f.nested_band.2)),
+        ("alpha", get(&|f| f.alpha)),
+        (
+            "input_auc",
+            Arc::new(Float64Array::from_iter(a.iter().map(|o| o.input_auc))),
+        ),
+        (
+            "shipped",
+            Arc::new(BooleanArray::from_iter(a.iter().map(|o| Some(o.shipped)))),
+        ),
+        (
+            "reason",
+            Arc::new(StringArray::from_iter_values(a.iter().map(|o| o.reason.as_str()))),
+        ),
+    ];
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, c)| {
+            Field::new(
+                *n,
+                c.data_type().clone(),
+                *n != "attribute" && c.data_type() != &DataType::Boolean,
+            )
+        })
+        .collect();
+    let mut meta = HashMap::new();
+    meta.insert("macsql.labels".to_string(), opts.labels.display().to_string());
+    meta.insert("macsql.command".to_string(), opts.command.clone());
+    meta.insert("macsql.created".to_string(), created.to_string());
+    let schema = Arc::new(Schema::new_with_metadata(fields, meta));
+    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, c)| c).collect())?;
+    crate::annotations::write_parquet_atomic(
+        &sibling(&summary.output, "-report.parquet"),
+        schema,
+        [Ok(batch)],
+    )?;
+    Ok(())
+}
+
+fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str) -> String {
+    let mut m = String::new();
+    let _ = writeln!(m, "# macsql train: {}\n", s.output.display());
+    let _ = writeln!(m, "- labels: `{}` ({} rows)", opts.labels.display(), s.rows);
+    if let Some(l) = &opts.label_licence {
+        let _ = writeln!(m, "- label licence: {l}");
+    }
+    let _ = writeln!(
+        m,
+        "- images used: {} ({} unreadable, {} without a face)",
+        s.used,
+        s.failed.len(),
+        s.no_face.len()
+    );
+    let _ = writeln!(
+        m,
+        "- input bundle: `{}` ({}, hash {})",
+        input.path.display(),
+        input.name,
+        &input.hash[..16.min(input.hash.len())]
+    );
+    let _ = writeln!(
+        m,
+        "- {}-fold cross-validation (L2 strength by inner 3-fold CV), bands at precision {}, heads ship at AUC >= {}",
+        opts.folds, opts.precision, opts.min_auc
+    );
+    let _ = writeln!(m, "- command: `{}`", opts.command);
+    let _ = writeln!(m, "- time: {created} ({:.0} s)\n", s.seconds);
+    let _ = writeln!(
+        m,
+        "AUC: mean ± deviation over the outer folds. Balanced accuracy: at thresholds tuned on each fold's training images (at p = 0.5 in brackets). Band: label 1 at p >= hi, -1 at p <= lo, 0 between, chosen on held-out predictions; coverage and precision (of 1 / of -1) on those; nested: each fold's band chosen on its training images only, measured on the fold. Input: the AUC of the input bundle's own value for the attribute, when it has one.\n"
+    );
+    let _ = writeln!(
+        m,
+        "| attribute | + / - | AUC | balanced acc. | majority | band lo / hi | coverage | precision 1 / -1 | nested coverage, precision 1 / -1 | input | shipped |"
+    );
+    let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|");
+    for o in &s.attributes {
+        match &o.fitted {
+            Some(f) => {
+                let (auc, sd) = f.auc();
+                let _ = writeln!(
+                    m,
+                    "| {} | {} / {} | {} ± {} | {} ({}) | {} | {} / {} | {} | {} / {} | {}, {} / {} | {} | {} |",
+                    o.name,
+                    f.counts.0,
+                    f.counts.1,
+                    f3(auc),
+                    f3(sd),
+                    f3(f.balanced_accuracy),
+                    f3(f.balanced_accuracy_half),
+                    f3(f.baseline),
+                    f3(f.band.lo),
+                    f3(f.band.hi),
+                    f3(f.band.coverage),
+                    f3(f.band.precision_pos),
+                    f3(f.band.precision_neg),
+                    f3(f.nested_band.0),
+                    f3(f.nested_band.1),
+                    f3(f.nested_band.2),
+                    o.input_auc.map_or("-".into(), f3),
+                    if o.shipped {
+                        "yes".to_string()
+                    } else {
+                        format!("no: {}", o.reason)
+                    }
+                );
+            }
+            None => {
+                let _ = writeln!(m, "| {} | | | | | | | | | | no: {} |", o.name, o.reason);
+            }
+        }
+    }
+    if !s.failed.is_empty() || !s.no_face.is_empty() {
+        let _ = writeln!(m, "\n## Images left out\n");
+        for (p, e) in &s.failed {
+            let _ = writeln!(m, "- `{}`: {e}", p.display());
+        }
+        for p in &s.no_face {
+            let _ = writeln!(m, "- `{}`: no face found", p.display());
+        }
+    }
+    m
+}

@@ -1,0 +1,314 @@
+//! `macsql train`: heads learned on part of the FFHQ images label the rest; the labels table a
+//! user writes by hand; bad tables and unreadable images; the default bundle's new attributes.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::common::{floats, ints, macsql, read_all, shared_data, strings, write};
+
+/// FFHQ image id -> Face API (glasses, moustache level).
+fn ffhq_glasses_moustache() -> HashMap<String, (bool, f32)> {
+    let mut reader = csv::Reader::from_path(shared_data("annotations/ffhq_faceapi.csv")).unwrap();
+    let h = reader.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (ci, cg, cm) = (col("image"), col("glasses"), col("moustache"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[ci].to_string(), (&r[cg] != "NoGlasses", r[cm].parse().unwrap()))
+        })
+        .collect()
+}
+
+fn ffhq_ids() -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(shared_data("images/real/ffhq"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".jpg")
+                .to_string()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A hand-written labels table over the first 400 FFHQ images (paths relative to
+/// --images-root) trains Eyeglasses and Mustache heads; a missing file and a file that is not
+/// an image are named and skipped; the bundle labels the other 200 images in agreement with
+/// their Face API labels, and the report and metadata say what was done.
+#[test]
+fn heads_trained_on_part_of_ffhq_label_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let labels = ffhq_glasses_moustache();
+    let ids: Vec<String> = ffhq_ids()
+        .into_iter()
+        .filter(|i| labels.contains_key(i))
+        .collect();
+    let (train, test) = ids.split_at(400);
+    let notes = write(&tmp, "notes.jpg", "not an image");
+    let mut csv = String::from("path,Eyeglasses,Mustache\n");
+    for id in train {
+        let (g, m) = labels[id];
+        let m = if m >= 0.4 {
+            "1"
+        } else if m <= 0.1 {
+            "-1"
+        } else {
+            ""
+        };
+        csv += &format!("{id}.jpg,{},{m}\n", if g { 1 } else { -1 });
+    }
+    csv += "missing.jpg,1,1\n";
+    csv += &format!("{},-1,-1\n", notes.display());
+    let table = write(&tmp, "labels.csv", &csv);
+    let bundle = tmp.path().join("out/glasses.toml");
+    let out = macsql()
+        .arg("train")
+        .arg(&table)
+        .args([
+            "--attribute",
+            "Eyeglasses",
+            "Mustache",
+            "--folds",
+            "3",
+            "--model",
+            "models/mac-base.toml",
+        ])
+        .arg("--images-root")
+        .arg(shared_data("images/real/ffhq"))
+        .arg("-o")
+        .arg(&bundle)
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("missing.jpg") && err.contains("notes.jpg"), "{err}");
+    assert!(err.contains("400 images used (2 unreadable"), "{err}");
+    let report = std::fs::read_to_string(tmp.path().join("out/glasses-report.md")).unwrap();
+    assert!(
+        report.contains("| Eyeglasses |") && report.contains("| Mustache |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("missing.jpg") && report.contains("(402 rows)"),
+        "{report}"
+    );
+    let r = read_all(&tmp.path().join("out/glasses-report.parquet"));
+    let auc = floats_f64(&r, "auc");
+    assert!(auc[0] > 0.93 && auc[1] > 0.88, "cross-validated AUC {auc:?}");
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    assert!(
+        text.contains("read = \"linear\"") && text.contains("[training]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("../../") || text.contains("/models/"),
+        "model files found from out/: {text}"
+    );
+
+    // Label the 200 held-out images with the new bundle.
+    let list = write(
+        &tmp,
+        "test.csv",
+        &(String::from("path\n")
+            + &test
+                .iter()
+                .map(|id| {
+                    format!(
+                        "{}\n",
+                        shared_data(&format!("images/real/ffhq/{id}.jpg")).display()
+                    )
+                })
+                .collect::<String>()),
+    );
+    let annotated = tmp.path().join("test.parquet");
+    macsql()
+        .args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "--model"])
+        .arg(&bundle)
+        .arg("-o")
+        .arg(&annotated)
+        .arg(&list)
+        .assert()
+        .success();
+    let b = read_all(&annotated);
+    let paths = strings(&b, "path");
+    let (glasses, moustache) = (ints(&b, "Eyeglasses"), ints(&b, "Mustache"));
+    let (mut agree, mut labelled, mut m_agree, mut m_labelled) = (0, 0, 0, 0);
+    for i in 0..b.num_rows() {
+        let id = Path::new(paths[i].as_deref().unwrap())
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let (g, m) = labels[&id];
+        if let Some(v) = glasses[i].filter(|v| *v != 0) {
+            labelled += 1;
+            agree += usize::from((v == 1) == g);
+        }
+        if let Some(v) = moustache[i].filter(|v| *v != 0)
+            && (m >= 0.4 || m <= 0.1)
+        {
+            m_labelled += 1;
+            m_agree += usize::from((v == 1) == (m >= 0.4));
+        }
+    }
+    let n = b.num_rows();
+    assert_eq!(n, 200);
+    assert!(
+        labelled as f64 >= 0.6 * n as f64,
+        "Eyeglasses coverage {labelled}/{n}"
+    );
+    assert!(
+        agree as f64 >= 0.93 * labelled as f64,
+        "Eyeglasses {agree}/{labelled}"
+    );
+    assert!(
+        m_agree as f64 >= 0.88 * m_labelled as f64,
+        "Mustache {m_agree}/{m_labelled}"
+    );
+    let probs = floats(&b, "Eyeglasses_p");
+    assert!(probs.iter().all(|p| p.is_some_and(|p| (0.0..=1.0).contains(&p))));
+}
+
+fn floats_f64(b: &arrow::array::RecordBatch, name: &str) -> Vec<f64> {
+    let c = b.column_by_name(name).unwrap();
+    let c = c.as_any().downcast_ref::<arrow::array::Float64Array>().unwrap();
+    (0..c.len()).map(|i| c.value(i)).collect()
+}
+
+/// Bad labels tables are refused before any image is read, naming the file, column and row.
+#[test]
+fn bad_label_tables_are_refused_with_file_column_and_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows = |value: &str| {
+        let mut s = String::from("path,Eyeglasses\n");
+        for i in 0..50 {
+            s += &format!(
+                "{i}.jpg,{}\n",
+                if i == 7 {
+                    value
+                } else if i % 2 == 0 {
+                    "1"
+                } else {
+                    "-1"
+                }
+            );
+        }
+        s
+    };
+    let few = {
+        let mut s = String::from("path,Eyeglasses\n");
+        for i in 0..50 {
+            s += &format!("{i}.jpg,{}\n", if i < 5 { "1" } else { "-1" });
+        }
+        s
+    };
+    let cases = [
+        ("two.csv", rows("2"), vec!["two.csv", "Eyeglasses", "row 8", "2"]),
+        (
+            "word.csv",
+            rows("yes"),
+            vec!["word.csv", "Eyeglasses", "row 8", "'yes'"],
+        ),
+        (
+            "few.csv",
+            few,
+            vec!["few.csv", "5 positive and 45 negative", "at least 20"],
+        ),
+        (
+            "nopath.csv",
+            "file,Eyeglasses\na.jpg,1\n".to_string(),
+            vec!["nopath.csv", "no column 'path'"],
+        ),
+    ];
+    for (name, text, want) in cases {
+        let table = write(&tmp, name, &text);
+        let out = macsql()
+            .arg("train")
+            .arg(&table)
+            .args(["--attribute", "Eyeglasses", "-o"])
+            .arg(tmp.path().join("b.toml"))
+            .assert()
+            .failure();
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        for w in want {
+            assert!(err.contains(w), "{name}: wanted {w:?} in {err}");
+        }
+    }
+    let table = write(&tmp, "ok.csv", &rows("1"));
+    let out = macsql()
+        .arg("train")
+        .arg(&table)
+        .args(["--attribute", "Mustache", "-o"])
+        .arg(tmp.path().join("b.toml"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("ok.csv") && err.contains("no column 'Mustache'") && err.contains("path, Eyeglasses"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("b.toml").exists());
+}
+
+/// The default bundle labels the learned attributes: annotate writes their columns (so the
+/// shell's `.schema` shows them), `mac_annotate()` returns them, and they are sensible on FFHQ
+/// images with glasses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_bundle_labels_the_learned_attributes() {
+    let engine = macsql::Engine::new();
+    let dir = shared_data("images/real/ffhq");
+    let sql = format!(
+        "SELECT mac_annotate(path) AS m FROM images('{}') ORDER BY path LIMIT 3",
+        dir.display()
+    );
+    let b = &engine.sql_collect(&sql).await.unwrap()[0];
+    let fields: Vec<String> = match b.schema().field(0).data_type() {
+        arrow::datatypes::DataType::Struct(f) => f.iter().map(|f| f.name().clone()).collect(),
+        other => panic!("{other}"),
+    };
+    for a in [
+        "Male",
+        "Eyeglasses",
+        "No_Beard",
+        "Mustache",
+        "Black_Hair",
+        "Gray_Hair",
+    ] {
+        assert!(fields.iter().any(|f| f == a), "{a} in {fields:?}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("a.parquet");
+    macsql()
+        .env_remove("MACSQL_MODEL")
+        .args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let shown = macsql()
+        .arg("--data")
+        .arg(&out)
+        .args(["-c", ".schema a"])
+        .assert()
+        .success();
+    let schema = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
+    assert!(
+        schema.contains("Eyeglasses") && schema.contains("Gray_Hair_p"),
+        "{schema}"
+    );
+    let glasses = macsql()
+        .arg("--data")
+        .arg(&out)
+        .args([
+            "-c",
+            "SELECT count(*) FILTER (WHERE \"Eyeglasses\" = 1) AS g, count(*) FILTER (WHERE \"No_Eyewear\" = 1) AS n FROM a",
+        ])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&glasses.get_output().stdout).into_owned();
+    assert!(text.contains('│'), "{text}");
+}
