@@ -242,25 +242,25 @@ impl Classifier {
                 width: super::regions::WIDTH,
             });
         }
-        if let (Some(heads), Some(file)) = (&bundle.heads, &bundle.heads_file) {
-            if heads.layout != layout {
-                let show = |l: &[FeatureBlock]| {
-                    l.iter()
-                        .map(|b| format!("{} {}", b.source, b.width))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                return Err(shape_err(
-                    &bundle,
-                    "heads".into(),
-                    format!(
-                        "{} reads features [{}] but the bundle gives [{}]",
-                        file.display(),
-                        show(&heads.layout),
-                        show(&layout)
-                    ),
-                ));
-            }
+        if let (Some(heads), Some(file)) = (&bundle.heads, &bundle.heads_file)
+            && heads.layout != layout
+        {
+            let show = |l: &[FeatureBlock]| {
+                l.iter()
+                    .map(|b| format!("{} {}", b.source, b.width))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(shape_err(
+                &bundle,
+                "heads".into(),
+                format!(
+                    "{} reads features [{}] but the bundle gives [{}]",
+                    file.display(),
+                    show(&heads.layout),
+                    show(&layout)
+                ),
+            ));
         }
         Ok(Classifier {
             bundle,

@@ -3,7 +3,7 @@
 //! statistics), learned by `macsql train`, stored in one Parquet file next to the manifest.
 //!
 //! The file has one row per head: `attribute` (Utf8), `bias` (Float64) and `weights`
-//! (List<Float32>, one per feature, the standardisation folded in so that a head reads raw
+//! (`List<Float32>`, one per feature, the standardisation folded in so that a head reads raw
 //! features), and key-value metadata: `macsql.heads.layout` (JSON list of `{source, width}`:
 //! which feature blocks, in order), `macsql.heads.mean` (JSON list: each feature's training
 //! mean, which stands in for a feature that cannot be measured, e.g. a region outside the

@@ -434,22 +434,47 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
         "real",
         "fairface",
     );
+    register_import(
+        &e,
+        &dir,
+        ImportFormat::Celeba,
+        "annotations/celeba_list_attr.txt",
+        "CelebA",
+        "real",
+        "celeba",
+    );
+    rt().block_on(e.register_path(shared_data("annotations/ffhq_faceapi.csv"), Some("ffhq_faceapi")))
+        .unwrap();
     // Annotation tables shaped as `macsql annotate` writes them (image paths under
     // ../shared/data/images), with known disagreements: the first 100 FFHQ images get the
-    // opposite Male label, FairFace agrees everywhere. The Face API table has 596 of the ids
-    // 00000-00599 and 99 of 00000-00099: agreement 497 / 596 = 83.4%.
+    // opposite Male label, FairFace and CelebA agree everywhere. The Face API table has 596 of
+    // the ids 00000-00599 and 99 of 00000-00099: agreement 497 / 596 = 83.4%. The training
+    // labels (`labels`, registered first so that the query's CREATE ... IF NOT EXISTS keeps
+    // them) come from the same imports.
     let d = dir.path().display();
+    let ffhq_cols = "Male, Young, Middle_Aged, Senior, Smiling, Eyeglasses, No_Eyewear, Mustache, \
+                     Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup";
     let setup = format!(
         "
         COPY (SELECT '../shared/data/images/real/ffhq/' || path || '.jpg' AS path,
           CAST(CASE WHEN path < '00100' THEN -Male ELSE Male END AS TINYINT) AS Male,
-          Young, Middle_Aged, Senior, Smiling, age + 2 AS age
+          Young, Middle_Aged, Senior, Smiling, Eyeglasses, No_Eyewear, Mustache, Black_Hair,
+          Blond_Hair, Gray_Hair, Heavy_Makeup, age + 2 AS age
         FROM ffhq WHERE path < '00600') TO '{d}/mac_ffhq.parquet';
         COPY (SELECT '../shared/data/images/real/fairface/' || path AS path,
-          Male, Young, Middle_Aged, Senior FROM fairface) TO '{d}/mac_fairface.parquet';"
+          Male, Young, Middle_Aged, Senior, Black FROM fairface) TO '{d}/mac_fairface.parquet';
+        COPY (SELECT '../shared/data/images/real/celeba/' || path AS path, Male, Young, Smiling,
+            Eyeglasses, Mustache, Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup
+          FROM celeba WHERE path <= '000032.jpg') TO '{d}/mac_celeba.parquet';
+        COPY (SELECT '../shared/data/images/real/ffhq/' || path || '.jpg' AS path, {ffhq_cols},
+                     CAST(NULL AS TINYINT) AS Black FROM ffhq WHERE path < '00600'
+              UNION ALL
+              SELECT '../shared/data/images/real/fairface/' || path, Male, Young, Middle_Aged, Senior,
+                     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, Black FROM fairface)
+          TO '{d}/labels.parquet';"
     );
     rt().block_on(e.run_script(&setup)).unwrap();
-    for t in ["mac_ffhq", "mac_fairface"] {
+    for t in ["mac_ffhq", "mac_fairface", "mac_celeba", "labels"] {
         rt().block_on(e.register_path(dir.path().join(format!("{t}.parquet")), Some(t)))
             .unwrap();
     }
@@ -458,24 +483,34 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
         .unwrap();
     let n = results.len();
     let table = csv_of(&results[n - 2]);
-    let male = table
-        .lines()
-        .find(|l| l.starts_with("FFHQ Face API,Male,"))
-        .unwrap();
+    let row = |prefix: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} in {table}"))
+            .to_string()
+    };
+    let male = row("FFHQ Face API (trained on),Male,");
     assert!(
-        male.starts_with("FFHQ Face API,Male,596,0.0,0.0,596,83.4,"),
+        male.starts_with("FFHQ Face API (trained on),Male,596,0.0,0.0,596,83.4,"),
         "{male}"
     );
-    let senior = table
-        .lines()
-        .find(|l| l.starts_with("FairFace human,Senior,"))
-        .unwrap();
+    let senior = row("FairFace (trained on),Senior,");
     assert!(
-        senior.starts_with("FairFace human,Senior,1000,0.0,0.0,1000,100.0,1.0,"),
+        senior.starts_with("FairFace (trained on),Senior,1000,0.0,0.0,1000,100.0,1.0,"),
         "{senior}"
     );
-    assert_eq!(table.lines().count(), 1 + 5 + 4);
+    let celeba = row("CelebA (never trained on),Male,");
+    assert!(
+        celeba.starts_with("CelebA (never trained on),Male,32,0.0,0.0,32,100.0,"),
+        "{celeba}"
+    );
+    // Every attribute of the default bundle is compared with some reference.
+    let bundle = macsql::mac::manifest::Bundle::load(std::path::Path::new("models/mac.toml")).unwrap();
+    for a in bundle.attributes.iter().filter(|a| a.band.is_some()) {
+        assert!(table.contains(&format!(",{},", a.name)), "{} in {table}", a.name);
+    }
     // The stand-in's ages are the Face API's plus 2 years.
     let age = csv_of(&results[n - 1]);
-    assert_eq!(age.lines().nth(1), Some("596,2.0,2.0,100.0"), "{age}");
+    assert_eq!(age.lines().nth(1), Some("596,2.0,2.0"), "{age}");
 }

@@ -72,7 +72,7 @@ fn sigmoid(raw: f32) -> f32 {
 }
 
 /// BlazeFace outputs of one image: `regressors` [A, 4 + 2k] (centre offset, size and k
-/// keypoints in input pixels, offsets relative to the anchor centre) and raw scores [A],
+/// keypoints in input pixels, offsets relative to the anchor centre) and raw scores `[A]`,
 /// decoded as MediaPipe's `TfLiteTensorsToDetectionsCalculator` with anchor sizes of 1. Boxes
 /// of zero or negative size are dropped. Returns the faces scoring above `threshold` and the
 /// best score.

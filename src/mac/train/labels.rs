@@ -219,9 +219,9 @@ fn label_values(table: &Path, name: &str, col: &ArrayRef, first_row: usize) -> R
         .enumerate()
         .map(|(i, v)| match v {
             None => Ok(None),
-            Some(v) if v == 1.0 => Ok(Some(true)),
-            Some(v) if v == -1.0 => Ok(Some(false)),
-            Some(v) if v == 0.0 => Ok(None),
+            Some(1.0) => Ok(Some(true)),
+            Some(-1.0) => Ok(Some(false)),
+            Some(0.0) => Ok(None),
             Some(v) => Err(bad(
                 table,
                 format!(
