@@ -261,14 +261,13 @@ def load_heads(manifest: dict):
     import json
 
     import numpy as np
-    import pyarrow.parquet as pq
+    import polars as pl
 
     if not manifest.get("heads"):
         return None
-    t = pq.read_table(manifest["heads"])
-    meta = t.schema.metadata or {}
-    mean = np.asarray(json.loads(meta[b"macsql.heads.mean"]), np.float32)
-    rows = t.to_pylist()
+    meta = pl.read_parquet_metadata(manifest["heads"])
+    mean = np.asarray(json.loads(meta["macsql.heads.mean"]), np.float32)
+    rows = pl.read_parquet(manifest["heads"]).to_dicts()
     return {r["attribute"]: (r["bias"], np.asarray(r["weights"], np.float32)) for r in rows}, mean
 
 
