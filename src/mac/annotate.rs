@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +13,6 @@ use std::time::Instant;
 
 use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::MacError;
@@ -219,15 +217,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     std::fs::create_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
     let first_part = next_part_index(&parts)?;
 
-    let bar = if opts.progress && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(Some(todo.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} images  {per_sec}  ETA {eta}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = super::progress::bar(opts.progress, todo.len(), "images");
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))

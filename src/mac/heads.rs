@@ -16,9 +16,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, Float32Builder, Float64Array, ListBuilder, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Float32Type, Float64Type, Schema};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
 /// One block of the feature vector: a model's `features` output or the region statistics.
@@ -154,7 +152,7 @@ impl Heads {
         Ok(heads)
     }
 
-    /// Writes the heads to `path` (through a temporary sibling, renamed when complete).
+    /// Writes the heads to `path` atomically (a temporary sibling renamed when complete).
     pub fn write(&self, path: &Path) -> Result<(), String> {
         let mut kv = self.metadata.clone();
         kv.insert(
@@ -166,11 +164,15 @@ impl Heads {
             serde_json::to_string(&self.mean).map_err(|e| e.to_string())?,
         );
         let item = Arc::new(Field::new("item", DataType::Float32, false));
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("attribute", DataType::Utf8, false),
-            Field::new("bias", DataType::Float64, false),
-            Field::new("weights", DataType::List(item.clone()), false),
-        ]));
+        // The schema's metadata becomes the file's key-value metadata.
+        let schema = Arc::new(Schema::new_with_metadata(
+            vec![
+                Field::new("attribute", DataType::Utf8, false),
+                Field::new("bias", DataType::Float64, false),
+                Field::new("weights", DataType::List(item.clone()), false),
+            ],
+            kv.into_iter().collect(),
+        ));
         let mut weights = ListBuilder::new(Float32Builder::new()).with_field(item);
         for h in &self.heads {
             weights.values().append_slice(&h.weights);
@@ -187,25 +189,9 @@ impl Heads {
             ],
         )
         .map_err(|e| e.to_string())?;
-        let tmp = path.with_extension("parquet.tmp");
-        let result = (|| -> Result<(), String> {
-            let file = File::create(&tmp).map_err(|e| e.to_string())?;
-            let props = WriterProperties::builder()
-                .set_key_value_metadata(Some(
-                    kv.into_iter()
-                        .map(|(k, v)| parquet::file::metadata::KeyValue::new(k, v))
-                        .collect(),
-                ))
-                .build();
-            let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| e.to_string())?;
-            w.write(&batch).map_err(|e| e.to_string())?;
-            w.close().map_err(|e| e.to_string())?;
-            std::fs::rename(&tmp, path).map_err(|e| e.to_string())
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        crate::annotations::write_parquet_atomic(path, schema, [Ok(batch)])
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 

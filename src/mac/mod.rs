@@ -27,6 +27,7 @@ pub mod inputs;
 pub mod manifest;
 pub mod pipeline;
 pub mod preprocess;
+pub mod progress;
 pub mod regions;
 pub mod resample;
 pub mod runtime;

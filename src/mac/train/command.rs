@@ -2,12 +2,11 @@
 //! pipeline (detection, alignment, models, region statistics), cross-validate and fit one head
 //! per attribute, then write the new bundle (OUT.toml, its heads file) and the report.
 
-use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use super::fit::{self, FitOptions, Fitted};
@@ -141,18 +140,7 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary> {
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| invalid(format!("--threads: {e}")))?;
-    let progress = |len: usize, what: &str| {
-        if opts.progress && std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-            let template = format!("{{bar:40}} {{pos}}/{{len}} {what}  ETA {{eta}}");
-            if let Ok(style) = ProgressStyle::with_template(&template) {
-                bar.set_style(style);
-            }
-            bar
-        } else {
-            ProgressBar::hidden()
-        }
-    };
+    let progress = |len: usize, what: &str| crate::mac::progress::bar(opts.progress, len, what);
     let bar = progress(labels.paths.len(), "images");
     let mut features: Vec<f32> = Vec::new();
     let mut scores: Vec<Vec<f32>> = Vec::new();
@@ -336,7 +324,7 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary> {
     let written = Arc::new(Bundle::load(&opts.output)?);
     Classifier::load_streams(written, 1, 1, Detect::Auto)?;
 
-    let mut summary = TrainSummary {
+    let summary = TrainSummary {
         rows: labels.paths.len(),
         used: n,
         failed,
@@ -345,9 +333,8 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary> {
         output: opts.output.clone(),
         heads: heads_path,
         report: sibling(&opts.output, "-report.md"),
-        seconds: 0.0,
+        seconds: start.elapsed().as_secs_f64(),
     };
-    summary.seconds = start.elapsed().as_secs_f64();
     report::write(&summary, opts, &bundle, &created)?;
     Ok(summary)
 }

@@ -176,21 +176,9 @@ pub fn fit(
         held_p.extend(p);
         held_y.extend(t);
     }
-    let correct_at = |thresholds: &dyn Fn(usize) -> f64| {
-        let (mut tp, mut pos, mut tn, mut neg) = (0.0, 0.0, 0.0, 0.0);
-        for (i, (p, y)) in held_p.iter().zip(&held_y).enumerate() {
-            if *y {
-                pos += 1.0;
-                tp += f64::from(u8::from(*p >= thresholds(i)));
-            } else {
-                neg += 1.0;
-                tn += f64::from(u8::from(*p < thresholds(i)));
-            }
-        }
-        (tp / f64::max(pos, 1.0) + tn / f64::max(neg, 1.0)) / 2.0
-    };
-    let balanced_accuracy = correct_at(&|i| held_t[i]);
-    let balanced_accuracy_half = correct_at(&|_| 0.5);
+    let balanced_accuracy =
+        metrics::balanced_accuracy_of(held_p.iter().zip(&held_t).map(|(p, t)| p >= t), &held_y);
+    let balanced_accuracy_half = metrics::balanced_accuracy(&held_p, &held_y, 0.5);
     // The final head: strength by cross-validation on every image, band on its held-out
     // predictions, then one fit on everything.
     let (probs, aucs) = cross_validate(&l, n, &all, labels, opts.folds, opts.seed)?;

@@ -134,19 +134,11 @@ fn read_csv_text(table: &Path) -> Result<arrow::array::RecordBatch> {
     use arrow::array::StringArray;
     use arrow::datatypes::{Field, Schema};
 
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(table)
-        .map_err(|e| bad(table, e.to_string()))?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(table, e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    // The importers' reader: header, field counts and errors with file, line and column.
+    let csv = crate::import::input::read_csv(table)?;
+    let headers = csv.header;
     let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| bad(table, format!("line {}: {e}", i + 2)))?;
+    for (_, rec) in &csv.records {
         for (c, v) in cols.iter_mut().zip(rec.iter()) {
             let v = v.trim();
             c.push((!v.is_empty()).then(|| v.to_string()));

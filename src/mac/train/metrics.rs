@@ -28,14 +28,19 @@ pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
 
 /// Mean of the true-positive and true-negative rates of `p >= threshold`.
 pub fn balanced_accuracy(probs: &[f64], labels: &[bool], threshold: f64) -> f64 {
+    balanced_accuracy_of(probs.iter().map(|p| *p >= threshold), labels)
+}
+
+/// Mean of the true-positive and true-negative rates of the `predicted` labels.
+pub fn balanced_accuracy_of(predicted: impl IntoIterator<Item = bool>, labels: &[bool]) -> f64 {
     let (mut tp, mut pos, mut tn, mut neg) = (0.0, 0.0, 0.0, 0.0);
-    for (p, l) in probs.iter().zip(labels) {
+    for (p, l) in predicted.into_iter().zip(labels) {
         if *l {
             pos += 1.0;
-            tp += f64::from(u8::from(*p >= threshold));
+            tp += f64::from(u8::from(p));
         } else {
             neg += 1.0;
-            tn += f64::from(u8::from(*p < threshold));
+            tn += f64::from(u8::from(!p));
         }
     }
     let rate = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };

@@ -23,8 +23,8 @@ fn f3(v: f64) -> String {
 
 /// Writes the markdown and Parquet reports of `summary`.
 pub fn write(summary: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str) -> Result<()> {
-    let md_path = sibling(&summary.output, "-report.md");
-    std::fs::write(&md_path, markdown(summary, opts, input, created)).map_err(|e| Error::io(&md_path, e))?;
+    let md_path = &summary.report;
+    std::fs::write(md_path, markdown(summary, opts, input, created)).map_err(|e| Error::io(md_path, e))?;
     let a = &summary.attributes;
     let get = |f: &dyn Fn(&super::fit::Fitted) -> f64| -> ArrayRef {
         Arc::new(Float64Array::from_iter(
