@@ -6,6 +6,8 @@
 //! each chip is then sampled from the level where it shrinks by less than 2, with 2 x 2 bilinear
 //! samples per pixel: antialiased at a fixed, small cost. Pixels outside the image are black.
 
+use std::cell::OnceCell;
+
 use image::RgbImage;
 
 use super::align::Affine;
@@ -16,6 +18,30 @@ struct Level {
     pixels: Vec<u8>,
     width: usize,
     height: usize,
+    /// The pixels as `[R, G, B, 0]` floats, made when a chip first samples this level: each
+    /// source pixel is converted once instead of at each of the (up to 16) taps that read it,
+    /// and the four lanes are computed together.
+    lanes: OnceCell<Vec<[f32; 4]>>,
+}
+
+impl Level {
+    fn new(pixels: Vec<u8>, width: usize, height: usize) -> Self {
+        Level {
+            pixels,
+            width,
+            height,
+            lanes: OnceCell::new(),
+        }
+    }
+
+    fn lanes(&self) -> &[[f32; 4]] {
+        self.lanes.get_or_init(|| {
+            self.pixels
+                .chunks_exact(3)
+                .map(|p| [f32::from(p[0]), f32::from(p[1]), f32::from(p[2]), 0.0])
+                .collect()
+        })
+    }
 }
 
 /// The face region of an image (with a black border where it passes the image's edge) and its
@@ -112,6 +138,12 @@ impl Pyramid {
     /// centres at +0.5): from the level where it shrinks by less than 2, 2 x 2 bilinear samples
     /// per pixel (1 when it does not shrink).
     pub fn chip(&self, chip_to_image: &Affine, w: u32, h: u32) -> RgbImage {
+        self.chip_where(chip_to_image, w, h, None)
+    }
+
+    /// Like [`Pyramid::chip`], sampling only the pixels where `only` (row-major, `w` x `h`) is
+    /// true; the others stay black. For a reader of part of a chip (the region statistics).
+    pub fn chip_where(&self, chip_to_image: &Affine, w: u32, h: u32, only: Option<&[bool]>) -> RgbImage {
         let k = level_for(chip_to_image.scale()).min(self.levels.len() - 1);
         let level = &self.levels[k];
         let s = f64::from(1u32 << k);
@@ -126,14 +158,7 @@ impl Pyramid {
             (m[5] - oy) / s,
         ]
         .map(|v| v as f32);
-        let out = sample(
-            &level.pixels,
-            level.width,
-            level.height,
-            m,
-            w as usize,
-            h as usize,
-        );
+        let out = sample(level, m, w as usize, h as usize, only);
         RgbImage::from_raw(w, h, out).unwrap_or_else(|| unreachable!("w x h x 3 bytes"))
     }
 }
@@ -156,11 +181,7 @@ fn copy_region(image: &RgbImage, origin: (i64, i64), (width, height): (usize, us
             pixels[to..to + from.len()].copy_from_slice(&src[from]);
         }
     }
-    Level {
-        pixels,
-        width,
-        height,
-    }
+    Level::new(pixels, width, height)
 }
 
 /// A level halved: each pixel the mean of a 2 x 2 block (a last odd row or column is dropped).
@@ -182,20 +203,17 @@ fn halve(level: &Level) -> Level {
             }
         }
     }
-    Level {
-        pixels,
-        width: w,
-        height: h,
-    }
+    Level::new(pixels, w, h)
 }
 
 /// Offsets of the 2 x 2 (or 1) samples within a chip pixel, as fractions of the pixel.
 const SUB2: [(f32, f32); 4] = [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)];
 const SUB1: [(f32, f32); 1] = [(0.5, 0.5)];
 
-/// Samples a `w` x `h` chip from packed RGB `src` (`sw` x `sh`) through `m` (chip -> source
-/// pixels): bilinear, 2 x 2 samples per pixel when the chip shrinks, black outside.
-fn sample(src: &[u8], sw: usize, sh: usize, m: [f32; 6], w: usize, h: usize) -> Vec<u8> {
+/// Samples a `w` x `h` chip from `level` through `m` (chip -> level pixels): bilinear, 2 x 2
+/// samples per pixel when the chip shrinks, black outside (and where `only` is false).
+fn sample(level: &Level, m: [f32; 6], w: usize, h: usize, only: Option<&[bool]>) -> Vec<u8> {
+    let (sw, sh) = (level.width, level.height);
     let scale = m[0].hypot(m[3]);
     let subs: &[(f32, f32)] = if scale > 1.0 { &SUB2 } else { &SUB1 };
     let offsets: Vec<(f32, f32)> = subs
@@ -203,8 +221,7 @@ fn sample(src: &[u8], sw: usize, sh: usize, m: [f32; 6], w: usize, h: usize) -> 
         .map(|&(u, v)| (m[0] * u + m[1] * v - 0.5, m[3] * u + m[4] * v - 0.5))
         .collect();
     let inv = 1.0 / subs.len() as f32;
-    let stride = sw * 3;
-    // The whole chip inside the image with a pixel to spare: no bounds checks, truncation is floor.
+    // The whole chip inside the level with a pixel to spare: no bounds checks, truncation is floor.
     let inside = [(0.0, 0.0), (w as f32, 0.0), (0.0, h as f32), (w as f32, h as f32)]
         .iter()
         .all(|&(u, v)| {
@@ -212,50 +229,114 @@ fn sample(src: &[u8], sw: usize, sh: usize, m: [f32; 6], w: usize, h: usize) -> 
             let y = m[3] * u + m[4] * v + m[5];
             x >= 1.0 && y >= 1.0 && x < sw as f32 - 1.0 && y < sh as f32 - 1.0
         });
+    let lanes = level.lanes();
     let mut out = vec![0u8; w * h * 3];
     for oy in 0..h {
         for ox in 0..w {
+            if only.is_some_and(|o| !o.get(oy * w + ox).copied().unwrap_or(true)) {
+                continue;
+            }
             let (u, v) = (ox as f32, oy as f32);
             let bx = m[0] * u + m[1] * v + m[2];
             let by = m[3] * u + m[4] * v + m[5];
-            let mut acc = [0.0f32; 3];
+            let mut acc = Lanes::zero();
+            let mut edge;
             for &(dx, dy) in &offsets {
                 let (x, y) = (bx + dx, by + dy);
-                if inside {
-                    let (xi, yi) = (x as usize, y as usize);
-                    let (fx, fy) = (x - xi as f32, y - yi as f32);
-                    let i = yi * stride + xi * 3;
-                    let (r0, r1) = (&src[i..i + 6], &src[i + stride..i + stride + 6]);
-                    for (c, a) in acc.iter_mut().enumerate() {
-                        let top = f32::from(r0[c]) + fx * (f32::from(r0[c + 3]) - f32::from(r0[c]));
-                        let bottom = f32::from(r1[c]) + fx * (f32::from(r1[c + 3]) - f32::from(r1[c]));
-                        *a += top + fy * (bottom - top);
-                    }
+                let (xi, yi) = if inside {
+                    (x as i64, y as i64)
                 } else {
-                    let (xi, yi) = (floor(x), floor(y));
-                    let (fx, fy) = (x - xi as f32, y - yi as f32);
-                    let px = |x: i64, y: i64, c: usize| -> f32 {
-                        if x < 0 || y < 0 || x >= sw as i64 || y >= sh as i64 {
-                            0.0
+                    (floor(x), floor(y))
+                };
+                let (fx, fy) = (x - xi as f32, y - yi as f32);
+                let (top, bottom) = if inside {
+                    // The chip's corners are inside with a pixel to spare, so are both columns.
+                    let i = yi as usize * sw + xi as usize;
+                    (&lanes[i..i + 2], &lanes[i + sw..i + sw + 2])
+                } else {
+                    let px = |x: i64, y: i64| -> [f32; 4] {
+                        if x >= 0 && y >= 0 && x < sw as i64 && y < sh as i64 {
+                            lanes[y as usize * sw + x as usize]
                         } else {
-                            f32::from(src[y as usize * stride + x as usize * 3 + c])
+                            [0.0; 4]
                         }
                     };
-                    for (c, a) in acc.iter_mut().enumerate() {
-                        let top = px(xi, yi, c) + fx * (px(xi + 1, yi, c) - px(xi, yi, c));
-                        let bottom = px(xi, yi + 1, c) + fx * (px(xi + 1, yi + 1, c) - px(xi, yi + 1, c));
-                        *a += top + fy * (bottom - top);
-                    }
-                }
+                    edge = [[px(xi, yi), px(xi + 1, yi)], [px(xi, yi + 1), px(xi + 1, yi + 1)]];
+                    (&edge[0][..], &edge[1][..])
+                };
+                acc.add_bilinear(top, bottom, fx, fy);
             }
             let o = (oy * w + ox) * 3;
-            for (d, a) in out[o..o + 3].iter_mut().zip(acc) {
+            for (d, a) in out[o..o + 3].iter_mut().zip(acc.get()) {
                 // + 0.5 then truncation: round half up (values are non-negative).
                 *d = (a * inv + 0.5).min(255.0) as u8;
             }
         }
     }
     out
+}
+
+/// Four f32 lanes (R, G, B and an unused one) summing bilinear taps. Per lane, in this order:
+/// `top = p00 + fx (p01 - p00)`, `bottom = p10 + fx (p11 - p10)`, `acc += top + fy (bottom -
+/// top)`; the SSE path does exactly these operations four lanes at a time (no fused multiply-add),
+/// so both paths give the same bits.
+#[derive(Clone, Copy)]
+struct Lanes(
+    #[cfg(target_arch = "x86_64")] std::arch::x86_64::__m128,
+    #[cfg(not(target_arch = "x86_64"))] [f32; 4],
+);
+
+#[cfg(target_arch = "x86_64")]
+impl Lanes {
+    fn zero() -> Self {
+        // SAFETY: SSE is part of the x86-64 baseline (every x86-64 CPU has it).
+        Lanes(unsafe { std::arch::x86_64::_mm_setzero_ps() })
+    }
+
+    /// Adds the bilinear tap at (`fx`, `fy`) between `top` = [p00, p01] and `bottom` = [p10, p11].
+    #[inline]
+    fn add_bilinear(&mut self, top: &[[f32; 4]], bottom: &[[f32; 4]], fx: f32, fy: f32) {
+        use std::arch::x86_64::*;
+        let (p00, p01, p10, p11) = (&top[0], &top[1], &bottom[0], &bottom[1]);
+        // SAFETY: each load reads one [f32; 4] through a reference to it (16 bytes, unaligned
+        // loads); SSE is part of the x86-64 baseline (every x86-64 CPU has it).
+        unsafe {
+            let (p00, p01) = (_mm_loadu_ps(p00.as_ptr()), _mm_loadu_ps(p01.as_ptr()));
+            let (p10, p11) = (_mm_loadu_ps(p10.as_ptr()), _mm_loadu_ps(p11.as_ptr()));
+            let (fx, fy) = (_mm_set1_ps(fx), _mm_set1_ps(fy));
+            let t = _mm_add_ps(p00, _mm_mul_ps(fx, _mm_sub_ps(p01, p00)));
+            let b = _mm_add_ps(p10, _mm_mul_ps(fx, _mm_sub_ps(p11, p10)));
+            self.0 = _mm_add_ps(self.0, _mm_add_ps(t, _mm_mul_ps(fy, _mm_sub_ps(b, t))));
+        }
+    }
+
+    fn get(self) -> [f32; 3] {
+        let mut v = [0.0f32; 4];
+        // SAFETY: `v` has room for the 4 lanes.
+        unsafe { std::arch::x86_64::_mm_storeu_ps(v.as_mut_ptr(), self.0) };
+        [v[0], v[1], v[2]]
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Lanes {
+    fn zero() -> Self {
+        Lanes([0.0; 4])
+    }
+
+    /// Adds the bilinear tap at (`fx`, `fy`) between `top` = [p00, p01] and `bottom` = [p10, p11].
+    #[inline]
+    fn add_bilinear(&mut self, top: &[[f32; 4]], bottom: &[[f32; 4]], fx: f32, fy: f32) {
+        for c in 0..4 {
+            let t = top[0][c] + fx * (top[1][c] - top[0][c]);
+            let b = bottom[0][c] + fx * (bottom[1][c] - bottom[0][c]);
+            self.0[c] += t + fy * (b - t);
+        }
+    }
+
+    fn get(self) -> [f32; 3] {
+        [self.0[0], self.0[1], self.0[2]]
+    }
 }
 
 /// `x.floor()` as an integer without a libm call (baseline x86-64 has no rounding instruction).
@@ -359,6 +440,20 @@ mod tests {
             4,
         );
         assert!(c.pixels().all(|p| p[0] == 0));
+    }
+
+    #[test]
+    fn a_partial_chip_equals_the_full_chip_where_sampled() {
+        let img = RgbImage::from_fn(120, 90, |x, y| Rgb([(x * 2) as u8, (y * 3) as u8, (x ^ y) as u8]));
+        let m = Affine {
+            m: [1.6, -0.3, 14.0, 0.3, 1.6, 3.0],
+        };
+        let p = Pyramid::new(&img, &[(m, 40, 30)]);
+        let only: Vec<bool> = (0..40 * 30).map(|i| i % 3 != 0).collect();
+        let (full, part) = (p.chip(&m, 40, 30), p.chip_where(&m, 40, 30, Some(&only)));
+        for (i, (a, b)) in full.pixels().zip(part.pixels()).enumerate() {
+            assert_eq!(b, if only[i] { a } else { &Rgb([0, 0, 0]) }, "pixel {i}");
+        }
     }
 
     #[test]

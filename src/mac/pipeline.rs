@@ -158,6 +158,11 @@ pub fn label(
     let mut regions: Vec<Vec<f32>> = Vec::new();
     let mut n = 0;
     let mut plans = Vec::with_capacity(images.len());
+    // The region chip is sampled only where the statistics read it.
+    let region_mask = match (&bundle.regions, &bundle.regions_alignment) {
+        (Some(r), Some((_, frame))) => super::regions::read_mask(*frame, r.size[0], r.size[1]),
+        _ => Vec::new(),
+    };
     for img in images {
         // One detection per slot, also for the blank slot of an unreadable image.
         let found = if detected_any { detections.next() } else { None };
@@ -214,7 +219,7 @@ pub fn label(
                     }
                     regions.push(match region {
                         Some((t, w, h, frame)) => {
-                            let chip = pyramid.chip(&t, w, h);
+                            let chip = pyramid.chip_where(&t, w, h, Some(&region_mask));
                             let inside = super::regions::inside_mask(&t, w, h, image.width(), image.height());
                             super::regions::features(&chip, &inside, frame)
                         }
