@@ -21,6 +21,31 @@ use parquet::file::properties::WriterProperties;
 use crate::error::{Error, Result};
 use crate::output::export::temp_path_for;
 
+/// Whether a dataset's images are real photographs or synthetic (generated): the `kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Kind {
+    /// Photographs of real people.
+    Real,
+    /// Generated faces (GAN, diffusion).
+    Synthetic,
+}
+
+impl Kind {
+    /// The value stored in the `kind` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Real => "real",
+            Kind::Synthetic => "synthetic",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// The 47 MAAD-Face attributes, in the dataset's order.
 pub const MAAD_ATTRIBUTES: [&str; 47] = [
     "Male",

@@ -153,9 +153,7 @@ impl Engine {
     pub async fn run_file(&self, path: impl AsRef<Path>) -> Result<Vec<Vec<RecordBatch>>> {
         let path = path.as_ref();
         let sql = read_sql_file(path)?;
-        self.run_script(&sql)
-            .await
-            .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))
+        self.run_script(&sql).await.map_err(|e| Error::in_file(path, e))
     }
 
     /// Streams the result of `df` into the file at `path`, the format taken from its extension
@@ -226,4 +224,15 @@ pub fn read_sql_file(path: &Path) -> Result<String> {
             Error::io(path, e)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_listed_function_is_registered() {
+        let registered = super::Engine::new().function_names();
+        for name in crate::functions::names() {
+            assert!(registered.iter().any(|r| r == name), "{name} is listed by .functions but not registered");
+        }
+    }
 }

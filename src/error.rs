@@ -22,6 +22,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A data file holds no bytes at all: no header, no schema, nothing to register.
+    #[error("{}: the file is empty (0 bytes: no header row, no schema), so there is no table to register", .0.display())]
+    EmptyFile(PathBuf),
     /// A path does not exist.
     #[error("no such file or folder: {0}")]
     NotFound(PathBuf),
@@ -38,6 +41,15 @@ pub enum Error {
     /// A user argument is invalid.
     #[error("{0}")]
     InvalidArgument(String),
+    /// A statement of a `.sql` file failed: the file and the error, which stays what it was
+    /// (so a closed pipe is still recognised as one).
+    #[error("{}: {error}", path.display())]
+    InFile {
+        /// The `.sql` file.
+        path: PathBuf,
+        /// What went wrong in it (shown in this error's message, so not also its `source()`).
+        error: Box<Error>,
+    },
     /// The attribute classifier failed (model bundle, ONNX Runtime, images).
     #[error(transparent)]
     Mac(#[from] crate::mac::MacError),
@@ -54,6 +66,27 @@ pub enum Error {
 }
 
 impl Error {
+    /// Wraps an error of a statement in the `.sql` file at `path`.
+    pub fn in_file(path: impl Into<PathBuf>, source: Error) -> Self {
+        Error::InFile {
+            path: path.into(),
+            error: Box::new(source),
+        }
+    }
+
+    /// Whether this error (or the one it wraps) is a write to a closed pipe, e.g. stdout piped
+    /// into `head`: not a failure of the command.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::BrokenPipe,
+            Error::InFile { error, .. } => error.is_broken_pipe(),
+            Error::DataFusion(datafusion::error::DataFusionError::IoError(e)) => {
+                e.kind() == std::io::ErrorKind::BrokenPipe
+            }
+            _ => false,
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
@@ -118,8 +151,34 @@ pub fn clean_datafusion_message(e: &datafusion::error::DataFusionError) -> Strin
             .unwrap_or(tail.len());
         msg.replace_range(i..i + end, "");
     }
-    msg.trim().to_string()
+    collapse_repeats(msg.trim())
+}
+
+/// `msg` with a `": "`-separated part that repeats the part before it dropped: DataFusion's
+/// wrappers repeat their inner error's prefix ("Parquet error: Parquet error: Invalid ...").
+fn collapse_repeats(msg: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in msg.split(": ") {
+        if parts.last() != Some(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(": ")
 }
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefix_repeated_by_a_wrapper_is_shown_once() {
+        assert_eq!(
+            collapse_repeats("Parquet error: Parquet error: Invalid Parquet file. Corrupt footer"),
+            "Parquet error: Invalid Parquet file. Corrupt footer"
+        );
+        assert_eq!(collapse_repeats("a: b: a: b"), "a: b: a: b");
+    }
+}

@@ -73,6 +73,7 @@ pub mod plot;
 #[cfg(feature = "polars")]
 pub mod polars_bridge;
 pub mod shell;
+pub mod warnings;
 
 pub use engine::Engine;
 pub use error::{Error, Result};

@@ -95,10 +95,8 @@ fn scripts_in_order(matches: &clap::ArgMatches, cli: &Cli) -> Vec<Script> {
 async fn run_sql_mode(cli: Cli, scripts: Vec<Script>) -> anyhow::Result<()> {
     let engine = Engine::new();
     for spec in &cli.data {
-        engine
-            .register_spec(spec)
-            .await
-            .with_context(|| format!("--data {spec}"))?;
+        // Registration errors name the file already.
+        engine.register_spec(spec).await?;
     }
     if cli.demo {
         macsql::demo::register(&engine, cli.scale, 42)?;
@@ -159,8 +157,8 @@ async fn plot_last(session: &Session, cli: &Cli) -> anyhow::Result<()> {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| match c.downcast_ref::<Error>() {
-        Some(Error::Io { source, .. }) => source.kind() == std::io::ErrorKind::BrokenPipe,
-        _ => c
+        Some(e) => e.is_broken_pipe(),
+        None => c
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe),
     })

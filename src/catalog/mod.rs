@@ -134,6 +134,10 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
     if meta.is_dir() {
         return register_folder(ctx, name, path).await;
     }
+    // DataFusion registers an empty CSV as a table without columns and prints nothing for it.
+    if meta.len() == 0 {
+        return Err(Error::EmptyFile(path.to_path_buf()));
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

@@ -261,10 +261,10 @@ impl Plan {
             }
         }
         let mut dataset = StringBuilder::with_capacity(n, n * self.profile.name.len());
-        let mut kind = StringBuilder::with_capacity(n, n * self.profile.kind.len());
+        let mut kind = StringBuilder::with_capacity(n, n * self.profile.kind.as_str().len());
         for _ in 0..n {
             dataset.append_value(self.profile.name);
-            kind.append_value(self.profile.kind);
+            kind.append_value(self.profile.kind.as_str());
         }
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(dataset.finish()),

@@ -11,6 +11,8 @@
 //!   ethnic groups, BUPT-GlobalFace 2M images of 38K identities, a GAN set of 0.5M images and
 //!   IDiff-Face (10K identities x 50 images).
 
+use crate::annotations::Kind;
+
 /// Race groups of an identity: MAAD-Face labels Asian, White and Black; `Other` (e.g. BUPT's
 /// Indian group) is -1 on all three.
 pub const RACES: [&str; 4] = ["Asian", "White", "Black", "Other"];
@@ -20,8 +22,8 @@ pub const RACES: [&str; 4] = ["Asian", "White", "Black", "Other"];
 pub struct DatasetProfile {
     /// Dataset name stored in the `dataset` column.
     pub name: &'static str,
-    /// `real` or `synthetic`.
-    pub kind: &'static str,
+    /// Real or synthetic.
+    pub kind: Kind,
     /// Prefix of identity names (`BBF_000001`).
     pub id_prefix: &'static str,
     /// Rows at scale 1.
@@ -56,7 +58,7 @@ impl DatasetProfile {
 pub const DATASETS: [DatasetProfile; 4] = [
     DatasetProfile {
         name: "BUPT-BalancedFace",
-        kind: "real",
+        kind: Kind::Real,
         id_prefix: "BBF",
         rows: 1_300_000,
         identities: 28_000,
@@ -70,7 +72,7 @@ pub const DATASETS: [DatasetProfile; 4] = [
     },
     DatasetProfile {
         name: "BUPT-GlobalFace",
-        kind: "real",
+        kind: Kind::Real,
         id_prefix: "BGF",
         rows: 2_000_000,
         identities: 38_000,
@@ -84,7 +86,7 @@ pub const DATASETS: [DatasetProfile; 4] = [
     },
     DatasetProfile {
         name: "GAN-Faces",
-        kind: "synthetic",
+        kind: Kind::Synthetic,
         id_prefix: "GAN",
         rows: 500_000,
         identities: 10_000,
@@ -109,7 +111,7 @@ pub const DATASETS: [DatasetProfile; 4] = [
     },
     DatasetProfile {
         name: "IDiff-Face",
-        kind: "synthetic",
+        kind: Kind::Synthetic,
         id_prefix: "IDF",
         rows: 500_000,
         identities: 10_000,

@@ -43,7 +43,8 @@ pub fn register_all(ctx: &SessionContext) {
     );
 }
 
-/// The names of macsql's own SQL functions (for shell completion and `.functions`).
+/// The names of macsql's own SQL functions (for shell completion and `.functions`): these and
+/// the attribute classifier's (`images`, `mac_annotate`, registered by [`crate::mac`]).
 pub fn names() -> Vec<&'static str> {
     vec![
         "attr_hist",
@@ -57,5 +58,7 @@ pub fn names() -> Vec<&'static str> {
         "wasserstein",
         "chi2_test",
         "compare_attributes",
+        "images",
+        "mac_annotate",
     ]
 }

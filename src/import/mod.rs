@@ -10,7 +10,7 @@ pub mod table;
 
 use std::path::{Path, PathBuf};
 
-use crate::annotations::{Band, write_parquet_atomic};
+use crate::annotations::{Band, Kind, write_parquet_atomic};
 use crate::error::Result;
 
 /// Errors of the importers: malformed input, named by file, line and column.
@@ -66,8 +66,8 @@ pub struct ImportArgs {
     #[arg(long)]
     pub dataset: String,
     /// Whether the images are real or synthetic.
-    #[arg(long, value_parser = ["real", "synthetic"])]
-    pub kind: String,
+    #[arg(long, value_enum)]
+    pub kind: Kind,
     /// Output Parquet file.
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
@@ -92,14 +92,9 @@ pub fn import(
     format: ImportFormat,
     input: &Path,
     dataset: &str,
-    kind: &str,
+    kind: Kind,
     band: Band,
 ) -> Result<(arrow::datatypes::SchemaRef, arrow::array::RecordBatch)> {
-    if kind != "real" && kind != "synthetic" {
-        return Err(crate::Error::InvalidArgument(format!(
-            "import: --kind must be real or synthetic, got '{kind}'"
-        )));
-    }
     if !input.exists() {
         return Err(crate::Error::NotFound(input.to_path_buf()));
     }
@@ -115,7 +110,7 @@ pub fn import(
         input: input.display().to_string(),
         band,
     };
-    table::to_batch(imported, dataset, kind, &provenance)
+    table::to_batch(imported, dataset, kind.as_str(), &provenance)
 }
 
 /// Runs `macsql import`: reads the input, then writes the table atomically (nothing is written
@@ -125,7 +120,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
         args.format,
         &args.input,
         &args.dataset,
-        &args.kind,
+        args.kind,
         Band::default(),
     )?;
     let labels = schema

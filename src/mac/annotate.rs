@@ -31,8 +31,8 @@ pub struct AnnotateOptions {
     pub paths: Vec<PathBuf>,
     /// Dataset name of every row.
     pub dataset: String,
-    /// `real` or `synthetic`.
-    pub kind: String,
+    /// Real or synthetic images.
+    pub kind: crate::annotations::Kind,
     /// The bundle manifest (`None`: `MACSQL_MODEL`, else the default bundle built into macsql).
     pub model: Option<PathBuf>,
     /// Whether faces are detected (`Auto`: when the bundle has a detector).
@@ -339,7 +339,7 @@ fn journal_batch(
         }
         rows.extend(Row::of(path_string(&input.path), input.identity, outcome));
     }
-    let batch = table::batch(schema, &classifier.bundle, &opts.dataset, &opts.kind, &rows)?;
+    let batch = table::batch(schema, &classifier.bundle, &opts.dataset, opts.kind, &rows)?;
     write_parquet_atomic(part, schema.clone(), [Ok(batch)])?;
     Ok(counts)
 }

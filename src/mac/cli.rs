@@ -17,8 +17,8 @@ pub struct AnnotateArgs {
     #[arg(long)]
     pub dataset: String,
     /// Whether the images are real or synthetic.
-    #[arg(long, value_parser = ["real", "synthetic"])]
-    pub kind: String,
+    #[arg(long, value_enum)]
+    pub kind: crate::annotations::Kind,
     /// Model bundle manifest [default: MACSQL_MODEL, else the bundle built into macsql]
     #[arg(long)]
     pub model: Option<PathBuf>,
@@ -58,7 +58,7 @@ impl AnnotateArgs {
         AnnotateOptions {
             paths: self.paths.clone(),
             dataset: self.dataset.clone(),
-            kind: self.kind.clone(),
+            kind: self.kind,
             model: self.model.clone(),
             detect: self.detect,
             faces: self.faces,

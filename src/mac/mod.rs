@@ -25,6 +25,7 @@ pub mod heads;
 pub mod images;
 pub mod inputs;
 pub mod manifest;
+pub mod memo;
 pub mod pipeline;
 pub mod preprocess;
 pub mod progress;

@@ -15,6 +15,46 @@ use super::MacError;
 /// The ONNX Runtime version fetched from PyPI (the one `ort` 2.0.0-rc.15 targets).
 pub const ORT_VERSION: &str = "1.31.1";
 
+/// The wheel fetched: `onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl` from PyPI.
+const WHEEL_SHA256: &str = "5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f";
+
+/// `onnxruntime/capi/libonnxruntime.so.1.31.1` inside that wheel: the only library macsql loads
+/// from its cache (a library named by `ORT_DYLIB_PATH` is the user's choice and is not checked).
+const LIBRARY_SHA256: &str = "fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3";
+
+/// The sha256 of the file at `path`, in hex.
+fn sha256_of(path: &Path) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Refuses a file whose sha256 is not `want`.
+fn check_sha256(path: &Path, what: &str, want: &str) -> Result<(), String> {
+    let got = sha256_of(path)?;
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} ({what}) has sha256 {got}, not the pinned {want}: refusing to load it \
+             (delete it to fetch it again, or set ORT_DYLIB_PATH to a library you trust)",
+            path.display()
+        ))
+    }
+}
+
 static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
 
 /// The process's ONNX Runtime environment, loading the library on first use.
@@ -80,7 +120,7 @@ fn init() -> Result<Environment, String> {
     }
     let cached = cache_dir().join(library_name());
     if cached.is_file() {
-        match build(&cached) {
+        match check_sha256(&cached, "cached ONNX Runtime", LIBRARY_SHA256).and_then(|()| build(&cached)) {
             Ok(env) => return Ok(env),
             Err(e) => tried.push(format!("cached library {}: {e}", cached.display())),
         }
@@ -118,10 +158,10 @@ fn fetch(dest: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     let result = (|| {
-        eprintln!(
-            "macsql: fetching ONNX Runtime {ORT_VERSION} from PyPI (once) into {}",
+        crate::warnings::warn(format_args!(
+            "fetching ONNX Runtime {ORT_VERSION} from PyPI (once) into {}",
             dir.display()
-        );
+        ));
         let out = Command::new("python3")
             .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
             .args(["--platform", "manylinux_2_28_x86_64", "--python-version", "3.11"])
@@ -145,6 +185,7 @@ fn fetch(dest: &Path) -> Result<(), String> {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .find(|p| p.extension().is_some_and(|x| x == "whl"))
             .ok_or("pip downloaded no wheel")?;
+        check_sha256(&wheel, "the onnxruntime wheel pip downloaded", WHEEL_SHA256)?;
         let tmp = dir.join(format!(".{}.{}.tmp", library_name(), std::process::id()));
         let script = "import sys, zipfile, shutil\n\
             z = zipfile.ZipFile(sys.argv[1])\n\
@@ -164,6 +205,10 @@ fn fetch(dest: &Path) -> Result<(), String> {
                 wheel.display(),
                 String::from_utf8_lossy(&out.stderr).trim()
             ));
+        }
+        if let Err(e) = check_sha256(&tmp, "the library unpacked from the wheel", LIBRARY_SHA256) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
         }
         std::fs::rename(&tmp, dest).map_err(|e| format!("{}: {e}", dest.display()))
     })();

@@ -253,7 +253,7 @@ pub fn batch(
     schema: &SchemaRef,
     bundle: &Bundle,
     dataset: &str,
-    kind: &str,
+    kind: crate::annotations::Kind,
     rows: &[Row],
 ) -> Result<RecordBatch, arrow::error::ArrowError> {
     let n = rows.len();
@@ -262,7 +262,7 @@ pub fn batch(
             rows.iter().map(|r| r.path.as_str()),
         )),
         Arc::new(StringArray::from_iter_values(std::iter::repeat_n(dataset, n))),
-        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(kind, n))),
+        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(kind.as_str(), n))),
         Arc::new(
             rows.iter()
                 .map(|r| r.identity.as_deref())

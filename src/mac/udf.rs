@@ -2,12 +2,12 @@
 //! the face columns of its largest face (`faces`, `face_score`, `face_box`, `face_landmarks`)
 //! and the attribute labels, probabilities and numeric estimates (the columns of `macsql
 //! annotate`). Rows are evaluated in batches; results are cached per process by (path, size,
-//! modification time). A missing, unreadable or cut image gives NULL and a warning on stderr;
+//! modification time), for at most [`CACHE_IMAGES`] images (the oldest are forgotten first).
+//! A missing, unreadable or cut image gives NULL and a warning ([`crate::warnings`]);
 //! an image without a face gives a struct with `faces` = 0 and NULL attributes.
 //! The bundle is `MACSQL_MODEL` or the built-in default bundle, read on first use (planning);
 //! ONNX Runtime and the models load on the first evaluation.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -22,11 +22,16 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl,
 
 use super::classifier::{Classifier, Scores};
 use super::manifest::Bundle;
+use super::memo::Memo;
 use super::pipeline::{self, FaceChoice, Outcome};
 use super::table::{self, FaceCells};
 
 /// Images per inference batch inside a query.
 const BATCH: usize = 32;
+
+/// The most images whose results `mac_annotate()` remembers: each takes about 1 KiB (its path,
+/// face cells and attribute values), so the cache stays under about 100 MiB.
+pub const CACHE_IMAGES: usize = 100_000;
 
 type Key = (String, u64, u128);
 
@@ -38,7 +43,7 @@ struct State {
     bundle: Arc<Bundle>,
     fields: Fields,
     classifier: OnceLock<std::result::Result<Classifier, String>>,
-    cache: Mutex<HashMap<Key, Cached>>,
+    cache: Mutex<Memo<Key, Cached>>,
 }
 
 /// The `mac_annotate` scalar function.
@@ -96,7 +101,7 @@ impl MacAnnotate {
                 bundle: Arc::new(bundle),
                 fields,
                 classifier: OnceLock::new(),
-                cache: Mutex::new(HashMap::new()),
+                cache: Mutex::new(Memo::new(CACHE_IMAGES)),
             }))
         });
         match state {
@@ -158,7 +163,7 @@ impl ScalarUDFImpl for MacAnnotate {
                         Some(hit) => results[i] = hit.clone(),
                         None => misses.push((i, key)),
                     },
-                    Err(e) => eprintln!("warning: mac_annotate: {p}: {e}"),
+                    Err(e) => crate::warnings::warn(format_args!("mac_annotate: {p}: {e}")),
                 }
             }
         }
@@ -181,7 +186,7 @@ impl ScalarUDFImpl for MacAnnotate {
                 for ((i, key), outcome) in chunk.iter().zip(outcomes) {
                     let value = match outcome {
                         Outcome::Failed(e) => {
-                            eprintln!("warning: mac_annotate: {}: {e}", key.0);
+                            crate::warnings::warn(format_args!("mac_annotate: {}: {e}", key.0));
                             None
                         }
                         Outcome::NoFace { .. } => Some((no_face(), None)),

@@ -116,16 +116,24 @@ impl<W: Write> StreamPrinter<W> {
                     b'\t'
                 };
                 let flat = text::flatten_nested(batch)?;
-                let mut w = arrow::csv::WriterBuilder::new()
+                // Formatted into memory, then written: arrow's writers turn an I/O error into
+                // text, and a closed pipe (`| head`) must stay recognisable as one.
+                let mut buf = Vec::new();
+                arrow::csv::WriterBuilder::new()
                     .with_header(false)
                     .with_delimiter(delimiter)
-                    .build(&mut self.out);
-                w.write(&flat)?;
+                    .build(&mut buf)
+                    .write(&flat)?;
+                self.out.write_all(&buf).map_err(out_err)?;
             }
             PrintFormat::Ndjson => {
-                let mut w = arrow::json::LineDelimitedWriter::new(&mut self.out);
-                w.write(batch)?;
-                w.finish()?;
+                let mut buf = Vec::new();
+                {
+                    let mut w = arrow::json::LineDelimitedWriter::new(&mut buf);
+                    w.write(batch)?;
+                    w.finish()?;
+                }
+                self.out.write_all(&buf).map_err(out_err)?;
             }
             PrintFormat::Json => {
                 let mut buf = Vec::new();

@@ -4,7 +4,7 @@
 use std::sync::{Arc, RwLock};
 
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Context, Helper, Highlighter, Hinter};
 
 use crate::shell::command::COMMANDS;
@@ -217,15 +217,10 @@ impl Completer for ShellHelper {
     }
 }
 
-impl Validator for ShellHelper {
-    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        if input_is_complete(ctx.input()) {
-            Ok(ValidationResult::Valid(None))
-        } else {
-            Ok(ValidationResult::Incomplete)
-        }
-    }
-}
+/// Every line is accepted as typed: the REPL gathers the lines of a statement itself, so that
+/// each line after the first gets the continuation prompt (rustyline's multi-line editing shows
+/// none).
+impl Validator for ShellHelper {}
 
 #[cfg(test)]
 mod tests {

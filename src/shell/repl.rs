@@ -7,7 +7,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, EditMode, Editor};
 
 use crate::error::{Error, Result};
-use crate::shell::helper::{CompletionWords, ShellHelper};
+use crate::shell::helper::{CompletionWords, ShellHelper, input_is_complete};
 use crate::shell::session::{Flow, Session, history_path, terminal_width};
 
 fn rl_err(e: ReadlineError) -> Error {
@@ -34,6 +34,11 @@ async fn refresh_words(session: &Session, words: &Arc<RwLock<CompletionWords>>) 
     };
 }
 
+/// The prompt of a statement's first line.
+const PROMPT: &str = "macsql> ";
+/// The prompt of its further lines (same width, so the lines align).
+const CONTINUATION: &str = "   ...> ";
+
 /// Runs the interactive shell until `.quit` or Ctrl-D.
 pub async fn run(session: &mut Session) -> Result<()> {
     let config = Config::builder()
@@ -56,18 +61,31 @@ pub async fn run(session: &mut Session) -> Result<()> {
             env!("CARGO_PKG_VERSION")
         );
     }
+    // The lines of a statement typed so far (it runs when a line ends it with `;`).
+    let mut pending = String::new();
     loop {
-        refresh_words(session, &words).await;
-        session.options.width = terminal_width();
-        match rl.readline("macsql> ") {
+        if pending.is_empty() {
+            refresh_words(session, &words).await;
+            session.options.width = terminal_width();
+        }
+        let prompt = if pending.is_empty() { PROMPT } else { CONTINUATION };
+        match rl.readline(prompt) {
             Ok(line) => {
-                if line.trim().is_empty() {
+                if pending.is_empty() && line.trim().is_empty() {
                     continue;
                 }
-                let _ = rl.add_history_entry(line.as_str());
+                if !pending.is_empty() {
+                    pending.push('\n');
+                }
+                pending.push_str(&line);
+                if !input_is_complete(&pending) {
+                    continue;
+                }
+                let input = std::mem::take(&mut pending);
+                let _ = rl.add_history_entry(input.as_str());
                 let mut out = std::io::stdout();
                 tokio::select! {
-                    r = session.run_input(&line, &mut out) => match r {
+                    r = session.run_input(&input, &mut out) => match r {
                         Ok(Flow::Quit) => break,
                         Ok(Flow::Continue) => {}
                         Err(e) => eprintln!("Error: {e}"),
@@ -75,7 +93,8 @@ pub async fn run(session: &mut Session) -> Result<()> {
                     _ = tokio::signal::ctrl_c() => eprintln!("Query cancelled."),
                 }
             }
-            Err(ReadlineError::Interrupted) => continue,
+            // Ctrl-C drops the statement being typed, as in psql and DuckDB.
+            Err(ReadlineError::Interrupted) => pending.clear(),
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(rl_err(e)),
         }

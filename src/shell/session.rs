@@ -156,7 +156,7 @@ impl Session {
         let sql = read_sql_file(path)?;
         self.run_sql(&sql, out, export)
             .await
-            .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))
+            .map_err(|e| Error::in_file(path, e))
     }
 
     /// Runs a dot command line (e.g. `.schema t`).

@@ -273,3 +273,80 @@ fn ddl_prints_nothing() {
         .success()
         .stdout("x\n1\n");
 }
+
+/// `macsql ... | head -1`: the reader goes away after a line. Regression: with `-f` the
+/// closed pipe was wrapped into a plain message, no longer recognised, and the run exited 1 with
+/// "Broken pipe"; `-c` and SQL on stdin must exit 0 too.
+#[test]
+fn a_closed_pipe_ends_the_run_quietly_with_f_c_and_stdin() {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let sql = "SELECT x, x * 2 AS y FROM generate_series(1, 3000000) t(x);";
+    let file = write(&dir, "long.sql", sql);
+    let cases: [(&str, Vec<String>, Option<&str>); 3] = [
+        ("-f", vec!["-f".into(), file.display().to_string()], None),
+        ("-c", vec!["-c".into(), sql.into()], None),
+        ("stdin", vec![], Some(sql)),
+    ];
+    for (name, args, stdin) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_macsql"))
+            .args(["-q", "--format", "csv"])
+            .args(&args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            let mut input = child.stdin.take().unwrap();
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert_eq!(first, "x,y\n", "{name}");
+        // The reader is dropped here: the pipe is closed with most of the result unwritten.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {:?} {stderr}", out.status);
+        assert!(stderr.is_empty(), "{name}: {stderr}");
+    }
+}
+
+/// Regression: `: > empty.csv; macsql --data empty.csv -c "select * from empty"` printed
+/// nothing and exited 0. Every format now names the empty file; a CSV with only a header is a
+/// table with columns and no rows.
+#[test]
+fn an_empty_data_file_is_named_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "empty.csv",
+        "empty.tsv",
+        "empty.parquet",
+        "empty.json",
+        "empty.arrow",
+    ] {
+        let path = write(&dir, name, "");
+        macsql()
+            .arg("--data")
+            .arg(&path)
+            .args(["-c", "SELECT * FROM empty"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(name).and(predicate::str::contains("the file is empty")));
+    }
+    let header = write(&dir, "header.csv", "path,Male\n");
+    macsql()
+        .arg("--data")
+        .arg(&header)
+        .args(["-q", "--format", "csv", "-c", "SELECT count(*) AS n FROM header"])
+        .assert()
+        .success()
+        .stdout("n\n0\n");
+}

@@ -2,13 +2,13 @@
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Float32Type, Int8Type};
-use macsql::annotations::{Band, meta};
+use macsql::annotations::{Band, Kind, meta};
 use macsql::import::{ImportFormat, import};
 use predicates::prelude::*;
 
 use crate::common::{macsql, shared_data, write};
 
-fn run(format: ImportFormat, rel: &str, kind: &str) -> RecordBatch {
+fn run(format: ImportFormat, rel: &str, kind: Kind) -> RecordBatch {
     let (_, batch) = import(format, &shared_data(rel), "d", kind, Band::default()).expect(rel);
     batch
 }
@@ -27,14 +27,14 @@ fn positives(batch: &RecordBatch, name: &str) -> usize {
 }
 
 fn error_of(format: ImportFormat, path: &std::path::Path) -> String {
-    import(format, path, "d", "real", Band::default())
+    import(format, path, "d", Kind::Real, Band::default())
         .expect_err("malformed input must fail")
         .to_string()
 }
 
 #[test]
 fn celeba_full_file_keeps_maad_names_and_the_six_others() {
-    let b = run(ImportFormat::Celeba, "annotations/celeba_list_attr.txt", "real");
+    let b = run(ImportFormat::Celeba, "annotations/celeba_list_attr.txt", Kind::Real);
     assert_eq!(b.num_rows(), 202_599);
     let schema = b.schema();
     let maad = schema
@@ -64,7 +64,7 @@ fn celeba_full_file_keeps_maad_names_and_the_six_others() {
 
 #[test]
 fn fairface_train_maps_gender_age_bins_and_seven_races() {
-    let b = run(ImportFormat::Fairface, "annotations/fairface_train.csv", "real");
+    let b = run(ImportFormat::Fairface, "annotations/fairface_train.csv", Kind::Real);
     assert_eq!(b.num_rows(), 86_744);
     // train/1.jpg,50-59,Male,East Asian
     assert_eq!(label(&b, "Male", 0), 1);
@@ -83,7 +83,7 @@ fn fairface_train_maps_gender_age_bins_and_seven_races() {
 
 #[test]
 fn faceapi_ffhq_gets_probabilities_labels_by_band_and_originals() {
-    let b = run(ImportFormat::Faceapi, "annotations/ffhq_faceapi.csv", "real");
+    let b = run(ImportFormat::Faceapi, "annotations/ffhq_faceapi.csv", Kind::Real);
     assert_eq!(b.num_rows(), 69_471);
     // 00001,female,26.0,1.0,NoGlasses,0.0,0.0,0.0,0.11,False,True,False,False,...
     assert_eq!(b.column(0).as_string::<i32>().value(1), "00001");
@@ -118,7 +118,7 @@ fn styleflow_uses_the_same_fields() {
     let b = run(
         ImportFormat::Styleflow,
         "annotations/styleflow_stylegan2_faceapi.csv",
-        "synthetic",
+        Kind::Synthetic,
     );
     assert_eq!(b.num_rows(), 1_000);
     // 0,1.0,1.0,2.7,6.5,0.03,0.4,34.0,0.347
@@ -142,7 +142,7 @@ fn maad_csv_is_kept_as_is() {
         "maad.csv",
         "Filename,Identity,Male,Young,5_o_Clock_Shadow\nn000001/0001_01.jpg,n000001,1,-1,0\nn000002/0002_01.jpg,n000002,-1,1,1\n",
     );
-    let (schema, b) = import(ImportFormat::Maad, &f, "vgg", "real", Band::default()).unwrap();
+    let (schema, b) = import(ImportFormat::Maad, &f, "vgg", Kind::Real, Band::default()).unwrap();
     assert_eq!(b.num_rows(), 2);
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     assert_eq!(
@@ -322,7 +322,7 @@ fn register_import(
     format: ImportFormat,
     rel: &str,
     dataset: &str,
-    kind: &str,
+    kind: Kind,
     table: &str,
 ) {
     let (schema, batch) = import(format, &shared_data(rel), dataset, kind, Band::default()).expect(rel);
@@ -362,7 +362,7 @@ fn ffhq_vs_styleflow_query_prints_both_kl_directions() {
         ImportFormat::Faceapi,
         "annotations/ffhq_faceapi.csv",
         "FFHQ",
-        "real",
+        Kind::Real,
         "ffhq",
     );
     register_import(
@@ -371,7 +371,7 @@ fn ffhq_vs_styleflow_query_prints_both_kl_directions() {
         ImportFormat::Styleflow,
         "annotations/styleflow_stylegan2_faceapi.csv",
         "StyleFlow",
-        "synthetic",
+        Kind::Synthetic,
         "styleflow",
     );
     let results = rt()
@@ -422,7 +422,7 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
         ImportFormat::Faceapi,
         "annotations/ffhq_faceapi.csv",
         "FFHQ",
-        "real",
+        Kind::Real,
         "ffhq",
     );
     register_import(
@@ -431,7 +431,7 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
         ImportFormat::Fairface,
         "annotations/fairface_val_1000.csv",
         "FairFace",
-        "real",
+        Kind::Real,
         "fairface",
     );
     register_import(
@@ -440,7 +440,7 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
         ImportFormat::Celeba,
         "annotations/celeba_list_attr.txt",
         "CelebA",
-        "real",
+        Kind::Real,
         "celeba",
     );
     rt().block_on(e.register_path(shared_data("annotations/ffhq_faceapi.csv"), Some("ffhq_faceapi")))

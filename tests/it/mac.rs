@@ -303,3 +303,33 @@ fn the_default_bundle_works_from_any_folder() {
         .success()
         .stdout("n\n1\n");
 }
+
+/// A cached ONNX Runtime library that is not the pinned build (tampered with, or cut short) is
+/// refused with its path and both hashes; with PyPI out of reach nothing is labelled.
+#[test]
+fn a_cached_onnx_runtime_that_is_not_the_pinned_build_is_refused() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().join("macsql/onnxruntime-1.31.1");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("libonnxruntime.so.1.31.1"), b"not a shared library").unwrap();
+    let out = cache.path().join("out.parquet");
+    let assert = macsql()
+        .env("XDG_CACHE_HOME", cache.path())
+        .env_remove("ORT_DYLIB_PATH")
+        .env_remove("MACSQL_MODEL")
+        // pip finds nothing: the refused library cannot be replaced by a fresh download.
+        .env("PIP_NO_INDEX", "1")
+        .args(["annotate", "--dataset", "d", "--kind", "real", "-q", "-o"])
+        .arg(&out)
+        .arg(some_image())
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("libonnxruntime.so.1.31.1")
+            && stderr.contains("not the pinned fc44112fbe06d7d6")
+            && stderr.contains("refusing to load it"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

@@ -21,8 +21,10 @@ fn shell_handles_multiline_completion_ctrl_c_and_errors() {
     let mut p = spawn_shell(&history);
     p.exp_string("macsql> ").unwrap();
 
-    // A statement over several lines runs when the `;` arrives.
+    // A statement over several lines runs when the `;` arrives; the lines after the first get
+    // the continuation prompt.
     p.send_line("SELECT 20 +").unwrap();
+    p.exp_string("   ...> ").unwrap();
     p.send_line("22 AS answer;").unwrap();
     p.exp_string("42").unwrap();
     p.exp_string("1 row").unwrap();
@@ -35,6 +37,16 @@ fn shell_handles_multiline_completion_ctrl_c_and_errors() {
     p.exp_string("stylegan2_faceapi").unwrap();
     p.send_line(";").unwrap();
     p.exp_string("1000").unwrap();
+    p.exp_string("macsql> ").unwrap();
+
+    // Ctrl-C on a continuation line drops the unfinished statement.
+    p.send_line("SELECT 'dropped'").unwrap();
+    p.exp_string("   ...> ").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("macsql> ").unwrap();
+    p.send_line("SELECT 'kept' AS k;").unwrap();
+    p.exp_string("kept").unwrap();
+    p.exp_string("1 row").unwrap();
     p.exp_string("macsql> ").unwrap();
 
     // A wrong dot command shows its usage and the shell goes on.
@@ -63,4 +75,45 @@ fn shell_handles_multiline_completion_ctrl_c_and_errors() {
     p.exp_eof().unwrap();
     let saved = std::fs::read_to_string(&history).unwrap();
     assert!(saved.contains("still here"), "history: {saved}");
+}
+
+/// The learned attributes of the default bundle reach the shell: `.schema` lists them and tab
+/// completes their names, like any other column of an annotation table.
+#[test]
+fn shell_schema_and_completion_show_the_learned_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = shared_data("images/real/ffhq");
+    let list = dir.path().join("two.csv");
+    let paths = ["00000.jpg", "00001.jpg"].map(|f| images.join(f).display().to_string());
+    std::fs::write(&list, format!("path\n{}\n", paths.join("\n"))).unwrap();
+    let out = dir.path().join("ffhq.parquet");
+    crate::common::macsql()
+        .env_remove("MACSQL_MODEL")
+        .args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
+        .arg(&out)
+        .arg(&list)
+        .assert()
+        .success();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_macsql"));
+    cmd.arg("--data")
+        .arg(&out)
+        .env("MACSQL_HISTORY", dir.path().join("history.txt"))
+        .env("TERM", "xterm");
+    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn macsql in a pty");
+    p.exp_string("macsql> ").unwrap();
+    p.send_line(".schema ffhq").unwrap();
+    for column in ["Eyeglasses_p", "Mustache", "Gray_Hair", "Heavy_Makeup_p"] {
+        p.exp_string(column).unwrap();
+    }
+    p.exp_string("macsql> ").unwrap();
+    p.send("SELECT avg(Gray_Hair_").unwrap();
+    p.send("\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Gray_Hair_p").unwrap();
+    p.send_line(") AS grey FROM ffhq;").unwrap();
+    p.exp_string("grey").unwrap();
+    p.exp_string("1 row").unwrap();
+    p.exp_string("macsql> ").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
 }
