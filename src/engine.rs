@@ -157,7 +157,8 @@ impl Engine {
     }
 
     /// Streams the result of `df` into the file at `path`, the format taken from its extension
-    /// (.csv, .tsv, .parquet, .json, .ndjson / .jsonl, .arrow). Returns the number of rows written.
+    /// (.csv, .tsv, .parquet / .pq, .json, .ndjson / .jsonl, .arrow / .feather / .ipc; see
+    /// [`crate::formats`]). Returns the number of rows written.
     ///
     /// Batches are written as they are produced, so results larger than memory can be exported.
     /// The file appears only when complete (written to a temporary file, then renamed).
@@ -232,7 +233,10 @@ mod tests {
     fn every_listed_function_is_registered() {
         let registered = super::Engine::new().function_names();
         for name in crate::functions::names() {
-            assert!(registered.iter().any(|r| r == name), "{name} is listed by .functions but not registered");
+            assert!(
+                registered.iter().any(|r| r == name),
+                "{name} is listed by .functions but not registered"
+            );
         }
     }
 }

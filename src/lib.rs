@@ -65,6 +65,7 @@ pub mod catalog;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod formats;
 pub mod functions;
 pub mod import;
 pub mod mac;

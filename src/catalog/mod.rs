@@ -12,13 +12,11 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Error, Result};
+use crate::formats::FileFormat;
 
 mod label_scan;
 
 use label_scan::LabelTable;
-
-/// The file extensions macsql registers as tables.
-pub const READABLE_EXTENSIONS: &str = "parquet, csv, tsv, arrow, feather, ipc, ndjson, jsonl, json";
 
 /// The file formats a table can be read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,26 +34,15 @@ pub enum SourceFormat {
 }
 
 impl SourceFormat {
-    /// The format of a file, from its extension (case-insensitive).
+    /// The format of a file, from its extension ([`crate::formats`]); `.json` is read as one
+    /// array or as newline-delimited records, whichever the file holds.
     pub fn from_path(path: &Path) -> Result<Self> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        Ok(match ext.as_str() {
-            "parquet" | "pq" => SourceFormat::Parquet,
-            "csv" => SourceFormat::Csv,
-            "tsv" => SourceFormat::Tsv,
-            "arrow" | "feather" | "ipc" => SourceFormat::Arrow,
-            "ndjson" | "jsonl" | "json" => SourceFormat::NdJson,
-            _ => {
-                return Err(Error::UnsupportedFormat {
-                    path: path.to_path_buf(),
-                    ext,
-                    expected: READABLE_EXTENSIONS,
-                });
-            }
+        Ok(match FileFormat::from_path(path)? {
+            FileFormat::Parquet => SourceFormat::Parquet,
+            FileFormat::Csv => SourceFormat::Csv,
+            FileFormat::Tsv => SourceFormat::Tsv,
+            FileFormat::Arrow => SourceFormat::Arrow,
+            FileFormat::Json | FileFormat::NdJson => SourceFormat::NdJson,
         })
     }
 }

@@ -134,12 +134,9 @@ fn ident(name: &str) -> String {
 /// The FROM clause for the `table` argument: a query, a file path, or a (dotted) table name.
 fn source_sql(source: &str) -> String {
     let lower = source.trim_start().to_ascii_lowercase();
-    const FILES: [&str; 9] = [
-        ".csv", ".tsv", ".parquet", ".json", ".ndjson", ".jsonl", ".arrow", ".ipc", ".feather",
-    ];
     if lower.starts_with("select") || lower.starts_with("with") {
         format!("({source}) AS compare_source")
-    } else if source.contains('/') || FILES.iter().any(|e| lower.ends_with(e)) {
+    } else if source.contains('/') || crate::formats::has_data_extension(&lower) {
         format!("'{}'", source.replace('\'', "''"))
     } else {
         source.split('.').map(ident).collect::<Vec<_>>().join(".")

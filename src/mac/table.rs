@@ -262,7 +262,10 @@ pub fn batch(
             rows.iter().map(|r| r.path.as_str()),
         )),
         Arc::new(StringArray::from_iter_values(std::iter::repeat_n(dataset, n))),
-        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(kind.as_str(), n))),
+        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+            kind.as_str(),
+            n,
+        ))),
         Arc::new(
             rows.iter()
                 .map(|r| r.identity.as_deref())

@@ -12,10 +12,8 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
+use crate::formats::FileFormat;
 use crate::output::format::{PrintFormat, StreamPrinter};
-
-/// The extensions `export` writes.
-pub const WRITABLE_EXTENSIONS: &str = "csv, tsv, parquet, json, ndjson, jsonl, arrow";
 
 /// The file formats a result can be exported to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,25 +35,13 @@ pub enum ExportFormat {
 impl ExportFormat {
     /// The export format for `path`, from its extension.
     pub fn from_path(path: &Path) -> Result<Self> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        Ok(match ext.as_str() {
-            "csv" => ExportFormat::Csv,
-            "tsv" => ExportFormat::Tsv,
-            "parquet" | "pq" => ExportFormat::Parquet,
-            "json" => ExportFormat::Json,
-            "ndjson" | "jsonl" => ExportFormat::NdJson,
-            "arrow" | "feather" | "ipc" => ExportFormat::Arrow,
-            _ => {
-                return Err(Error::UnsupportedFormat {
-                    path: path.to_path_buf(),
-                    ext,
-                    expected: WRITABLE_EXTENSIONS,
-                });
-            }
+        Ok(match FileFormat::from_path(path)? {
+            FileFormat::Csv => ExportFormat::Csv,
+            FileFormat::Tsv => ExportFormat::Tsv,
+            FileFormat::Parquet => ExportFormat::Parquet,
+            FileFormat::Json => ExportFormat::Json,
+            FileFormat::NdJson => ExportFormat::NdJson,
+            FileFormat::Arrow => ExportFormat::Arrow,
         })
     }
 }
