@@ -74,40 +74,8 @@ def attributes_of(path: Path) -> list[str]:
     return attrs or [a for a in MAAD if a in {r[0] for r in rows}]
 
 
-def python_fallback_catalog(scale: float, seed: int, out: Path) -> None:
-    """A stand-in for `macsql demo` while it is not built: same schema, rough structure.
-
-    Only used so that the peer side of the benchmark can be tested before `macsql demo` exists;
-    the report's data line then says `python-fallback`.
-    """
-    import numpy as np
-    import polars as pl
-
-    rng = np.random.default_rng(seed)
-    sets = [("BUPT-Balancedface", "real", 1_300_000, 28_000), ("BUPT-Globalface", "real", 2_000_000, 38_000),
-            ("GAN", "synthetic", 500_000, 10_000), ("IDiff-Face", "synthetic", 500_000, 10_000)]
-    frames = []
-    for di, (name, kind, n, ids) in enumerate(sets):
-        n = max(1, int(round(n * scale)))
-        cols = {"dataset": [name] * n, "kind": [kind] * n,
-                "identity": (rng.integers(0, max(1, int(ids * scale)), n)).astype("int64")}
-        for ai, a in enumerate(MAAD):
-            p1 = 0.1 + 0.8 * ((ai * 37 + di * 11) % 17) / 17
-            p0 = 0.05 + 0.05 * (ai % 3)
-            if kind == "synthetic" and ai % 5 == 0:
-                p1 = 0.0  # a value missing from a synthetic set: KL(real||synthetic) = +inf
-            pm = max(0.0, 1 - p1 - p0)
-            u = rng.random(n)
-            v = np.where(u < p1, 1, np.where(u < p1 + p0, 0, -1)).astype("int8")
-            if pm == 0.0:
-                v[v == -1] = 0
-            cols[a] = v
-        frames.append(pl.DataFrame(cols))
-    pl.concat(frames).write_parquet(out, row_group_size=122_880)
-
-
 def prepare_data(args, macsql: str | None) -> tuple[Path, str]:
-    """Writes the catalog for `args.scale` as one Parquet file; returns (path, source)."""
+    """Writes the catalog for `args.scale` (`macsql demo`) as one Parquet file; returns (path, source)."""
     import duckdb
 
     d = Path(args.out) / "data" / f"scale-{args.scale:g}-seed-{args.seed}"
@@ -115,35 +83,33 @@ def prepare_data(args, macsql: str | None) -> tuple[Path, str]:
         shutil.rmtree(d)
     d.mkdir(parents=True)
     target = d / "catalog.parquet"
-    source = "python-fallback"
-    if macsql:
-        demo = d / "demo"
-        t0 = time.perf_counter()
-        r = subprocess.run([macsql, "demo", "--scale", str(args.scale), "--seed", str(args.seed),
-                            "--out", str(demo)], capture_output=True, text=True)
-        dt = time.perf_counter() - t0
-        files = sorted(demo.rglob("*.parquet")) if demo.exists() else []
-        if r.returncode == 0 and files:
-            source = f"macsql demo ({dt:.1f} s)"
-            if len(files) == 1:
-                shutil.move(str(files[0]), target)
-            else:
-                # A hive-partitioned folder: consolidate into the one file all engines read.
-                glob = sql_str(str(demo) + "/**/*.parquet")
-                con = duckdb.connect()
-                cols = [r[0] for r in con.sql(
-                    f"DESCRIBE SELECT * FROM read_parquet({glob}, hive_partitioning = true, union_by_name = true)").fetchall()]
-                order = [c for c in ("dataset", "kind", "identity") if c in cols]
-                order += [c for c in cols if c not in order]
-                con.sql(f"COPY (SELECT {', '.join(q(c) for c in order)} FROM read_parquet({glob}, "
-                        f"hive_partitioning = true, union_by_name = true)) TO {sql_str(str(target))} "
-                        f"(FORMAT parquet, ROW_GROUP_SIZE 122880)")
-            shutil.rmtree(demo, ignore_errors=True)
+    if not macsql:
+        raise SystemExit("bench: the catalog workloads need macsql (--macsql or MACSQL_BIN) for `macsql demo`")
+    demo = d / "demo"
+    t0 = time.perf_counter()
+    r = subprocess.run([macsql, "demo", "--scale", str(args.scale), "--seed", str(args.seed),
+                        "--out", str(demo)], capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    files = sorted(demo.rglob("*.parquet")) if demo.exists() else []
+    if r.returncode == 0 and files:
+        source = f"macsql demo ({dt:.1f} s)"
+        if len(files) == 1:
+            shutil.move(str(files[0]), target)
         else:
-            msg = (r.stderr.strip().splitlines() or ["no Parquet written"])[-1]
-            log(f"macsql demo unavailable ({msg}): using the Python stand-in catalog")
-    if not target.exists():
-        python_fallback_catalog(args.scale, args.seed, target)
+            # A hive-partitioned folder: consolidate into the one file all engines read.
+            glob = sql_str(str(demo) + "/**/*.parquet")
+            con = duckdb.connect()
+            cols = [r[0] for r in con.sql(
+                f"DESCRIBE SELECT * FROM read_parquet({glob}, hive_partitioning = true, union_by_name = true)").fetchall()]
+            order = [c for c in ("dataset", "kind", "identity") if c in cols]
+            order += [c for c in cols if c not in order]
+            con.sql(f"COPY (SELECT {', '.join(q(c) for c in order)} FROM read_parquet({glob}, "
+                    f"hive_partitioning = true, union_by_name = true)) TO {sql_str(str(target))} "
+                    f"(FORMAT parquet, ROW_GROUP_SIZE 122880)")
+        shutil.rmtree(demo, ignore_errors=True)
+    else:
+        msg = (r.stderr.strip().splitlines() or ["no Parquet written"])[-1]
+        raise SystemExit(f"bench: `macsql demo` failed: {msg}")
     return target, source
 
 
