@@ -34,7 +34,11 @@ fn error_of(format: ImportFormat, path: &std::path::Path) -> String {
 
 #[test]
 fn celeba_full_file_keeps_maad_names_and_the_six_others() {
-    let b = run(ImportFormat::Celeba, "annotations/celeba_list_attr.txt", Kind::Real);
+    let b = run(
+        ImportFormat::Celeba,
+        "annotations/celeba_list_attr.txt",
+        Kind::Real,
+    );
     assert_eq!(b.num_rows(), 202_599);
     let schema = b.schema();
     let maad = schema
@@ -64,7 +68,11 @@ fn celeba_full_file_keeps_maad_names_and_the_six_others() {
 
 #[test]
 fn fairface_train_maps_gender_age_bins_and_seven_races() {
-    let b = run(ImportFormat::Fairface, "annotations/fairface_train.csv", Kind::Real);
+    let b = run(
+        ImportFormat::Fairface,
+        "annotations/fairface_train.csv",
+        Kind::Real,
+    );
     assert_eq!(b.num_rows(), 86_744);
     // train/1.jpg,50-59,Male,East Asian
     assert_eq!(label(&b, "Male", 0), 1);
