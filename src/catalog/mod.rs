@@ -197,12 +197,27 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
     let table_url = ListingTableUrl::parse(&url)?;
     let state = ctx.state();
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    // A bad part is named: DataFusion's error says what is wrong but not in which file.
+    let in_folder = |e: datafusion::error::DataFusionError| match first_unreadable_parquet(path) {
+        Some((file, why)) => Error::InvalidArgument(format!(
+            "cannot read the folder {}: {}: {why}",
+            path.display(),
+            file.display()
+        )),
+        None => Error::InvalidArgument(format!(
+            "cannot read the folder {}: {}",
+            path.display(),
+            crate::error::clean_datafusion_message(&e)
+        )),
+    };
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(options)
         .infer_partitions_from_path(&state)
-        .await?
+        .await
+        .map_err(in_folder)?
         .infer_schema(&state)
-        .await?;
+        .await
+        .map_err(in_folder)?;
     let table = ListingTable::try_new(config)?;
     ctx.register_table(name, Arc::new(table))?;
     Ok(())
@@ -217,6 +232,32 @@ fn starts_with_bracket(path: &Path) -> bool {
     };
     let n = f.read(&mut buf).unwrap_or(0);
     buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
+/// The first `.parquet` file under `dir` (in path order) whose footer cannot be read, and why.
+fn first_unreadable_parquet(dir: &Path) -> Option<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).ok()?.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("parquet")) {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files.into_iter().find_map(|f| {
+        let why = match std::fs::File::open(&f) {
+            Ok(file) => parquet::file::reader::SerializedFileReader::new(file)
+                .err()?
+                .to_string(),
+            Err(e) => e.to_string(),
+        };
+        Some((f, why))
+    })
 }
 
 fn contains_parquet(dir: &Path) -> bool {

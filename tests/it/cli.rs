@@ -350,3 +350,26 @@ fn an_empty_data_file_is_named_and_refused() {
         .success()
         .stdout("n\n0\n");
 }
+
+/// A folder with a broken part names that part (DataFusion's error alone names no file).
+#[test]
+fn a_broken_part_of_a_folder_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("cat");
+    std::fs::create_dir_all(&folder).unwrap();
+    macsql()
+        .args(["-q", "-c", "SELECT 1 AS Male", "-o"])
+        .arg(folder.join("a.parquet"))
+        .assert()
+        .success();
+    std::fs::write(folder.join("b.parquet"), b"PAR1 not really").unwrap();
+    macsql()
+        .arg("--data")
+        .arg(&folder)
+        .args(["-c", "SELECT count(*) FROM cat"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("cannot read the folder").and(predicate::str::contains("b.parquet")),
+        );
+}
