@@ -14,12 +14,9 @@ use std::path::Path;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
-use crate::output::export::temp_path_for;
+use crate::output::export::{commit_or_discard, parquet_properties, temp_path_for};
 
 /// Whether a dataset's images are real photographs or synthetic (generated): the `kind` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -201,15 +198,7 @@ pub fn write_parquet_atomic(
     let tmp = temp_path_for(path);
     let result = (|| {
         let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let kv: Vec<KeyValue> = schema
-            .metadata()
-            .iter()
-            .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
-            .collect();
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .set_key_value_metadata(Some(kv))
-            .build();
+        let props = parquet_properties(&schema);
         let mut writer = ArrowWriter::try_new(file, schema, Some(props))?;
         let mut rows = 0u64;
         for batch in batches {
@@ -220,16 +209,7 @@ pub fn write_parquet_atomic(
         writer.close()?;
         Ok(rows)
     })();
-    match result {
-        Ok(rows) => {
-            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-            Ok(rows)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    commit_or_discard(&tmp, path, result)
 }
 
 #[cfg(test)]

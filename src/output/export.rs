@@ -9,6 +9,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
@@ -55,6 +56,36 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
+/// The settings of every Parquet file macsql writes (exports, annotation, import and demo tables):
+/// zstd, and the schema's metadata also as the file's key-value metadata, where tools such as
+/// DuckDB's `parquet_kv_metadata` and pyarrow find it.
+pub fn parquet_properties(schema: &SchemaRef) -> WriterProperties {
+    let kv: Vec<KeyValue> = schema
+        .metadata()
+        .iter()
+        .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+        .collect();
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_key_value_metadata((!kv.is_empty()).then_some(kv))
+        .build()
+}
+
+/// Ends an atomic write: on success the temporary file `tmp` is renamed onto `path`, on failure
+/// it is removed (so `path` holds either the whole result or what it held before).
+pub fn commit_or_discard<T>(tmp: &Path, path: &Path, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(v) => {
+            std::fs::rename(tmp, path).map_err(|e| Error::io(path, e))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(tmp);
+            Err(e)
+        }
+    }
+}
+
 /// Writes every batch of `stream` to `path` (format from the extension) and returns the row
 /// count. The file is written under a temporary name and renamed when complete, so a failed or
 /// interrupted export never leaves a half-written file under the final name.
@@ -81,16 +112,7 @@ pub async fn write_stream(mut stream: SendableRecordBatchStream, path: &Path) ->
         Ok(rows)
     }
     .await;
-    match result {
-        Ok(rows) => {
-            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-            Ok(rows)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    commit_or_discard(&tmp, path, result)
 }
 
 enum Sink {
@@ -106,12 +128,11 @@ impl Sink {
             ExportFormat::Tsv => Sink::Text(StreamPrinter::new(PrintFormat::Tsv, out)),
             ExportFormat::Json => Sink::Text(StreamPrinter::new(PrintFormat::Json, out)),
             ExportFormat::NdJson => Sink::Text(StreamPrinter::new(PrintFormat::Ndjson, out)),
-            ExportFormat::Parquet => {
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                    .build();
-                Sink::Parquet(ArrowWriter::try_new(out, schema.clone(), Some(props))?)
-            }
+            ExportFormat::Parquet => Sink::Parquet(ArrowWriter::try_new(
+                out,
+                schema.clone(),
+                Some(parquet_properties(schema)),
+            )?),
             ExportFormat::Arrow => Sink::Arrow(arrow::ipc::writer::FileWriter::try_new(out, schema)?),
         })
     }
