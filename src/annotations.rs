@@ -156,6 +156,26 @@ pub mod meta {
     pub const NOTE: &str = "macsql.note";
 }
 
+/// The metadata every table macsql writes starts with: [`meta::VERSION`], [`meta::SOURCE`]
+/// (`source`), [`meta::CREATED`] (now) and [`meta::COMMAND`] (`command`); each writer adds its own
+/// keys to it.
+pub fn provenance(
+    source: impl Into<String>,
+    command: impl Into<String>,
+) -> std::collections::HashMap<String, String> {
+    std::collections::HashMap::from([
+        (meta::VERSION.to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        (meta::SOURCE.to_string(), source.into()),
+        (meta::CREATED.to_string(), created_now()),
+        (meta::COMMAND.to_string(), command.into()),
+    ])
+}
+
+/// This process's command line, space-separated: the value of [`meta::COMMAND`].
+pub fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
 /// The current UTC time as RFC 3339, to the second (`2026-11-27T22:20:00Z`): the value of
 /// [`meta::CREATED`].
 pub fn created_now() -> String {

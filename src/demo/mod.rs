@@ -7,7 +7,6 @@
 pub mod generate;
 pub mod profile;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -60,15 +59,8 @@ pub fn schema(scale: f64, seed: u64) -> SchemaRef {
             .iter()
             .map(|a| Field::new(*a, DataType::Int8, false)),
     );
-    let mut metadata = HashMap::new();
-    metadata.insert(meta::VERSION.to_string(), env!("CARGO_PKG_VERSION").to_string());
-    metadata.insert(meta::SOURCE.to_string(), "simulated".to_string());
+    let mut metadata = crate::annotations::provenance("simulated", crate::annotations::command_line());
     metadata.insert(meta::NOTE.to_string(), NOTE.to_string());
-    metadata.insert(meta::CREATED.to_string(), crate::annotations::created_now());
-    metadata.insert(
-        meta::COMMAND.to_string(),
-        std::env::args().collect::<Vec<_>>().join(" "),
-    );
     metadata.insert("macsql.demo.seed".to_string(), seed.to_string());
     metadata.insert("macsql.demo.scale".to_string(), scale.to_string());
     Arc::new(Schema::new_with_metadata(fields, metadata))

@@ -134,14 +134,8 @@ pub fn to_batch(
         fields.push(Field::new(name, dt, nullable));
         columns.push(array);
     }
-    let mut metadata = HashMap::new();
-    metadata.insert(meta::VERSION.to_string(), env!("CARGO_PKG_VERSION").to_string());
-    metadata.insert(meta::SOURCE.to_string(), provenance.source.clone());
-    metadata.insert(meta::CREATED.to_string(), crate::annotations::created_now());
-    metadata.insert(
-        meta::COMMAND.to_string(),
-        std::env::args().collect::<Vec<_>>().join(" "),
-    );
+    let mut metadata =
+        crate::annotations::provenance(provenance.source.clone(), crate::annotations::command_line());
     metadata.insert(
         meta::NOTE.to_string(),
         format!("imported from {}", provenance.input),

@@ -225,11 +225,7 @@ pub fn schema(bundle: &Bundle, metadata: HashMap<String, String>) -> SchemaRef {
 
 /// The key-value metadata of an annotation table; `detected` says whether faces were detected.
 pub fn metadata(bundle: &Bundle, command: &str, detected: bool) -> HashMap<String, String> {
-    let mut m = HashMap::new();
-    m.insert(meta::VERSION.into(), env!("CARGO_PKG_VERSION").into());
-    m.insert(meta::SOURCE.into(), format!("mac:{}", bundle.name));
-    m.insert(meta::CREATED.into(), crate::annotations::created_now());
-    m.insert(meta::COMMAND.into(), command.into());
+    let mut m = crate::annotations::provenance(format!("mac:{}", bundle.name), command);
     m.insert(meta::BANDS.into(), bundle.bands_json());
     m.insert("macsql.bundle".into(), bundle.name.clone());
     m.insert("macsql.bundle_hash".into(), bundle.hash.clone());
