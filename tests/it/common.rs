@@ -18,6 +18,18 @@ pub fn macsql() -> Command {
     cmd
 }
 
+/// Annotates the images listed in `list` (a CSV with a `path` column) with the bundle built
+/// into macsql (`MACSQL_MODEL` removed) into `out`.
+pub fn annotate_with_default_bundle(list: &Path, out: &Path) {
+    macsql()
+        .env_remove("MACSQL_MODEL")
+        .args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
+        .arg(out)
+        .arg(list)
+        .assert()
+        .success();
+}
+
 /// `../shared/data/<rel>` relative to the project root.
 pub fn shared_data(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3,12 +3,13 @@
 
 use std::process::Command;
 
-use crate::common::shared_data;
+use crate::common::{annotate_with_default_bundle, shared_data};
 
-fn spawn_shell(history: &std::path::Path) -> rexpect::session::PtySession {
+/// The shell over table `data`, its history in `history`.
+fn spawn_shell(data: &std::path::Path, history: &std::path::Path) -> rexpect::session::PtySession {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_macsql"));
     cmd.arg("--data")
-        .arg(shared_data("annotations/styleflow_stylegan2_faceapi.csv"))
+        .arg(data)
         .env("MACSQL_HISTORY", history)
         .env("TERM", "xterm");
     rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn macsql in a pty")
@@ -18,7 +19,10 @@ fn spawn_shell(history: &std::path::Path) -> rexpect::session::PtySession {
 fn shell_handles_multiline_completion_ctrl_c_and_errors() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.txt");
-    let mut p = spawn_shell(&history);
+    let mut p = spawn_shell(
+        &shared_data("annotations/styleflow_stylegan2_faceapi.csv"),
+        &history,
+    );
     p.exp_string("macsql> ").unwrap();
 
     // A statement over several lines runs when the `;` arrives; the lines after the first get
@@ -87,19 +91,8 @@ fn shell_schema_and_completion_show_the_learned_attributes() {
     let paths = ["00000.jpg", "00001.jpg"].map(|f| images.join(f).display().to_string());
     std::fs::write(&list, format!("path\n{}\n", paths.join("\n"))).unwrap();
     let out = dir.path().join("ffhq.parquet");
-    crate::common::macsql()
-        .env_remove("MACSQL_MODEL")
-        .args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
-        .arg(&out)
-        .arg(&list)
-        .assert()
-        .success();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_macsql"));
-    cmd.arg("--data")
-        .arg(&out)
-        .env("MACSQL_HISTORY", dir.path().join("history.txt"))
-        .env("TERM", "xterm");
-    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn macsql in a pty");
+    annotate_with_default_bundle(&list, &out);
+    let mut p = spawn_shell(&out, &dir.path().join("history.txt"));
     p.exp_string("macsql> ").unwrap();
     p.send_line(".schema ffhq").unwrap();
     for column in ["Eyeglasses_p", "Mustache", "Gray_Hair", "Heavy_Makeup_p"] {

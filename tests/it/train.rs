@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::common::{floats, macsql, read_all, shared_data, strings, write};
+use crate::common::{annotate_with_default_bundle, floats, macsql, read_all, shared_data, strings, write};
 
 /// An Int8 label column.
 fn labels_of(b: &arrow::array::RecordBatch, name: &str) -> Vec<Option<i8>> {
@@ -305,13 +305,7 @@ async fn the_default_bundle_labels_the_learned_attributes() {
         .collect();
     let list = write(&tmp, "list.csv", &format!("path\n{list}"));
     let out = tmp.path().join("a.parquet");
-    macsql()
-        .env_remove("MACSQL_MODEL")
-        .args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
-        .arg(&out)
-        .arg(&list)
-        .assert()
-        .success();
+    annotate_with_default_bundle(&list, &out);
     let shown = macsql()
         .arg("--data")
         .arg(&out)
