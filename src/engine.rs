@@ -120,10 +120,8 @@ impl Engine {
         let mut statements = self.parse(sql)?;
         match statements.len() {
             1 => self.plan(statements.remove(0)).await,
-            0 => Err(Error::InvalidArgument("no SQL statement given".into())),
-            n => Err(Error::InvalidArgument(format!(
-                "expected one SQL statement, got {n} (use run_script for several)"
-            ))),
+            0 => Err(Error::NoStatement),
+            n => Err(Error::SeveralStatements(n)),
         }
     }
 
@@ -157,8 +155,8 @@ impl Engine {
     }
 
     /// Streams the result of `df` into the file at `path`, the format taken from its extension
-    /// (.csv, .tsv, .parquet / .pq, .json, .ndjson / .jsonl, .arrow / .feather / .ipc; see
-    /// [`crate::formats`]). Returns the number of rows written.
+    /// (.csv, .tsv, .parquet / .pq, .json, .ndjson / .jsonl, .arrow / .feather / .ipc). Returns
+    /// the number of rows written.
     ///
     /// Batches are written as they are produced, so results larger than memory can be exported.
     /// The file appears only when complete (written to a temporary file, then renamed).

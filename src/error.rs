@@ -1,4 +1,7 @@
-//! The library's typed error.
+//! The library's typed error: one variant per subsystem error (catalog, demo, import, mac,
+//! output, plot, shell) or foreign error (DataFusion, Arrow, Parquet, polars), each shown as its
+//! own message. No variant also returns what it wraps from `source()`, so a chain of causes
+//! (anyhow's `{:#}`, say) prints every message once.
 
 use std::path::PathBuf;
 
@@ -10,17 +13,17 @@ pub enum Error {
     DataFusion(datafusion::error::DataFusionError),
     /// An Arrow operation (conversion, writing) failed.
     #[error("{0}")]
-    Arrow(#[from] arrow::error::ArrowError),
+    Arrow(arrow::error::ArrowError),
     /// Writing or reading a Parquet file failed.
     #[error("{0}")]
-    Parquet(#[from] parquet::errors::ParquetError),
+    Parquet(parquet::errors::ParquetError),
     /// A file or folder could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}", path = .path.display())]
     Io {
         /// The path involved.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A data file holds no bytes at all: no header, no schema, nothing to register.
     #[error("{}: the file is empty (0 bytes: no header row, no schema), so there is no table to register", .0.display())]
@@ -38,32 +41,83 @@ pub enum Error {
         /// The accepted extensions.
         expected: &'static str,
     },
-    /// A user argument is invalid.
-    #[error("{0}")]
-    InvalidArgument(String),
+    /// `Engine::sql` was given no statement.
+    #[error("no SQL statement given")]
+    NoStatement,
+    /// `Engine::sql` was given several statements.
+    #[error("expected one SQL statement, got {0} (use run_script for several)")]
+    SeveralStatements(usize),
     /// A statement of a `.sql` file failed: the file and the error, which stays what it was
     /// (so a closed pipe is still recognised as one).
     #[error("{}: {error}", path.display())]
     InFile {
         /// The `.sql` file.
         path: PathBuf,
-        /// What went wrong in it (shown in this error's message, so not also its `source()`).
+        /// What went wrong in it.
         error: Box<Error>,
     },
-    /// The attribute classifier failed (model bundle, ONNX Runtime, images).
-    #[error(transparent)]
-    Mac(#[from] crate::mac::MacError),
+    /// A file or folder could not be registered as a table.
+    #[error("{0}")]
+    Catalog(crate::catalog::CatalogError),
+    /// The demo catalog's arguments are out of range.
+    #[error("{0}")]
+    Demo(crate::demo::DemoError),
+    /// The attribute classifier failed (model bundle, ONNX Runtime, images, training).
+    #[error("{0}")]
+    Mac(crate::mac::MacError),
     /// Importing an annotation file failed.
     #[error("{0}")]
-    Import(#[from] crate::import::ImportError),
+    Import(crate::import::ImportError),
+    /// A result could not be formatted.
+    #[error("{0}")]
+    Output(crate::output::OutputError),
     /// A chart could not be drawn (wrong result shape, unknown kind, unwritable file).
     #[error("{0}")]
-    Plot(#[from] crate::plot::PlotError),
+    Plot(crate::plot::PlotError),
+    /// A shell command was misused (usage, unknown command or table, nothing to export).
+    #[error("{0}")]
+    Shell(crate::shell::ShellError),
     /// A polars operation failed (building or reading a `DataFrame`).
     #[cfg(feature = "polars")]
     #[error("polars: {0}")]
-    Polars(#[from] polars::error::PolarsError),
+    Polars(polars::error::PolarsError),
+    /// A column could not cross between polars and Arrow.
+    #[cfg(feature = "polars")]
+    #[error("{what}: {message}")]
+    PolarsBridge {
+        /// The column or step, e.g. `column 'Male'`.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
 }
+
+/// `From` for each wrapped error, by hand: thiserror's `#[from]` would also make the wrapped
+/// error this one's `source()`, and its message would be printed twice.
+macro_rules! wrap {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for Error {
+            fn from(e: $ty) -> Self {
+                Error::$variant(e)
+            }
+        })*
+    };
+}
+
+wrap!(
+    Arrow(arrow::error::ArrowError),
+    Parquet(parquet::errors::ParquetError),
+    Catalog(crate::catalog::CatalogError),
+    Demo(crate::demo::DemoError),
+    Mac(crate::mac::MacError),
+    Import(crate::import::ImportError),
+    Output(crate::output::OutputError),
+    Plot(crate::plot::PlotError),
+    Shell(crate::shell::ShellError),
+);
+
+#[cfg(feature = "polars")]
+wrap!(Polars(polars::error::PolarsError));
 
 impl Error {
     /// Wraps an error of a statement in the `.sql` file at `path`.
@@ -78,7 +132,7 @@ impl Error {
     /// into `head`: not a failure of the command.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
-            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::BrokenPipe,
+            Error::Io { error, .. } => error.kind() == std::io::ErrorKind::BrokenPipe,
             Error::InFile { error, .. } => error.is_broken_pipe(),
             Error::DataFusion(datafusion::error::DataFusionError::IoError(e)) => {
                 e.kind() == std::io::ErrorKind::BrokenPipe
@@ -88,10 +142,10 @@ impl Error {
     }
 
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }
@@ -172,6 +226,27 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No wrapper hands on what it wraps as its `source()`: its message has it already, and a
+    /// chain of causes would print it twice.
+    #[test]
+    fn wrapped_errors_are_in_the_message_not_the_source() {
+        use std::error::Error as _;
+        let inner = std::io::Error::other("disk on fire");
+        let arrow = arrow::error::ArrowError::ExternalError(Box::new(std::io::Error::other("deep")));
+        let errors = [
+            Error::io("x.csv", inner),
+            Error::from(arrow),
+            Error::from(parquet::errors::ParquetError::General("bad footer".into())),
+            Error::from(crate::plot::PlotError::UnknownKind("pie".into())),
+            Error::in_file("q.sql", Error::NoStatement),
+        ];
+        for e in &errors {
+            assert!(e.source().is_none(), "{e}");
+        }
+        assert_eq!(errors[0].to_string(), "x.csv: disk on fire");
+        assert_eq!(errors[4].to_string(), "q.sql: no SQL statement given");
+    }
 
     #[test]
     fn a_prefix_repeated_by_a_wrapper_is_shown_once() {

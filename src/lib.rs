@@ -60,21 +60,62 @@
 //! # }).unwrap();
 //! ```
 
-pub mod annotations;
-pub mod catalog;
-pub mod demo;
-pub mod engine;
-pub mod error;
-pub mod formats;
-pub mod functions;
-pub mod import;
-pub mod mac;
-pub mod output;
-pub mod plot;
+mod annotations;
+mod catalog;
+mod demo;
+mod engine;
+mod error;
+mod formats;
+mod functions;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
+mod import;
+mod mac;
+mod output;
+mod plot;
 #[cfg(feature = "polars")]
-pub mod polars_bridge;
-pub mod shell;
-pub mod warnings;
+mod polars_bridge;
+mod shell;
+mod warnings;
 
+// The public API. Everything else is crate-private.
+
+// The engine, its errors and the errors of each subsystem it wraps.
+pub use catalog::CatalogError;
 pub use engine::Engine;
 pub use error::{Error, Result};
+pub use import::ImportError;
+pub use mac::MacError;
+pub use plot::PlotError;
+pub use shell::ShellError;
+
+// Annotation tables: the MAAD-Face vocabulary, the layout's metadata keys, writing a table.
+pub use annotations::{Band, Kind, MAAD_ATTRIBUTES, meta, write_parquet_atomic};
+
+// `macsql annotate` and `macsql train`: the attribute classifier and its bundles.
+pub use mac::annotate::{AnnotateOptions, Summary as AnnotateSummary, annotate};
+pub use mac::classifier::Detect;
+pub use mac::manifest::Bundle;
+pub use mac::pipeline::FaceChoice;
+pub use mac::train::{AttributeOutcome, BandChoice, Fitted, TrainOptions, TrainSummary, train};
+
+// `macsql import`: existing annotation sets.
+pub use import::{ImportFormat, import};
+
+// `macsql demo` and `--demo`: the simulated paper-scale catalog.
+pub use demo::profile::{DATASETS as DEMO_DATASETS, DatasetProfile as DemoDataset};
+pub use demo::{
+    DemoError, DemoWritten, dataset_path as demo_dataset_path, generate as generate_demo,
+    register as register_demo, write as write_demo,
+};
+
+// The shell and its output: sessions (batch and interactive), formats, charts, warnings.
+pub use output::PrintFormat;
+pub use plot::{PlotKind, plot_dataframe};
+pub use shell::{Flow, PrintOptions, Session, repl::run as run_repl, terminal_width};
+pub use warnings::{Handler as WarningHandler, set_handler as set_warning_handler};
+
+// polars `DataFrame`s in and out.
+#[cfg(feature = "polars")]
+pub use polars_bridge::{dataframe_to_record_batches, record_batches_to_dataframe};

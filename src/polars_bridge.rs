@@ -145,8 +145,16 @@ fn column_to_polars(field: &Field, arrays: Vec<ArrayRef>) -> Result<Column> {
         chunks.push(array_to_polars(&array)?);
     }
     let series = Series::from_arrow_chunks(PlSmallStr::from(field.name().as_str()), chunks)
-        .map_err(|e| Error::InvalidArgument(format!("column '{}': {e}", field.name())))?;
+        .map_err(|e| bridge(format!("column '{}'", field.name()), e))?;
     Ok(Column::from(series))
+}
+
+/// An error of one step of the bridge, e.g. `column 'Male'`.
+fn bridge(what: String, e: impl std::fmt::Display) -> Error {
+    Error::PolarsBridge {
+        what,
+        message: e.to_string(),
+    }
 }
 
 /// The type a column crosses to polars as, or an error naming the column when polars (as
@@ -173,10 +181,13 @@ fn polars_compatible_type(column: &str, dt: &DataType) -> Result<DataType> {
         ),
         Map(f, sorted) => Map(child_field(column, f)?, *sorted),
         other => {
-            return Err(Error::InvalidArgument(format!(
-                "column '{column}' has type {other}, which macsql does not pass to polars; \
-                 cast it in SQL first (e.g. CAST({column} AS VARCHAR))"
-            )));
+            return Err(Error::PolarsBridge {
+                what: format!("column '{column}'"),
+                message: format!(
+                    "type {other} is not passed to polars by macsql; \
+                     cast it in SQL first (e.g. CAST({column} AS VARCHAR))"
+                ),
+            });
         }
     })
 }
@@ -205,9 +216,9 @@ fn array_to_polars(array: &ArrayRef) -> Result<Box<dyn polars_arrow::array::Arra
     };
     // SAFETY: the structs were just produced by arrow-rs's exporter, so they are valid.
     let pl_field = unsafe { polars_arrow::ffi::import_field_from_c(&c_schema) }
-        .map_err(|e| Error::InvalidArgument(format!("exporting to polars: {e}")))?;
+        .map_err(|e| bridge("exporting to polars".into(), e))?;
     let imported = unsafe { polars_arrow::ffi::import_array_from_c(c_array, pl_field.dtype) }
-        .map_err(|e| Error::InvalidArgument(format!("exporting to polars: {e}")))?;
+        .map_err(|e| bridge("exporting to polars".into(), e))?;
     Ok(imported)
 }
 
@@ -227,7 +238,7 @@ fn array_from_polars(
     };
     // SAFETY: produced by polars-arrow's exporter just above.
     let data = unsafe { arrow::ffi::from_ffi(c_array, &c_schema) }
-        .map_err(|e| Error::InvalidArgument(format!("importing polars column '{}': {e}", pl_field.name)))?;
+        .map_err(|e| bridge(format!("importing polars column '{}'", pl_field.name), e))?;
     Ok(make_array(data))
 }
 

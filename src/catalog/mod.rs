@@ -14,8 +14,10 @@ use datafusion::prelude::SessionContext;
 use crate::error::{Error, Result};
 use crate::formats::FileFormat;
 
+mod error;
 mod label_scan;
 
+pub use error::CatalogError;
 use label_scan::LabelTable;
 
 /// The file formats a table can be read from.
@@ -110,13 +112,12 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
     })?;
     let path_str = path
         .to_str()
-        .ok_or_else(|| Error::InvalidArgument(format!("{}: path is not valid UTF-8", path.display())))?;
+        .ok_or_else(|| CatalogError::NonUtf8Path(path.to_path_buf()))?;
     let with_context = |e: datafusion::error::DataFusionError| {
-        Error::InvalidArgument(format!(
-            "cannot read {}: {}",
-            path.display(),
-            crate::error::clean_datafusion_message(&e)
-        ))
+        Error::from(CatalogError::Unreadable {
+            path: path.to_path_buf(),
+            message: crate::error::clean_datafusion_message(&e),
+        })
     };
     if meta.is_dir() {
         return register_folder(ctx, name, path).await;
@@ -185,10 +186,7 @@ async fn with_label_scans(ctx: &SessionContext, name: &str, path: &Path) -> Resu
 /// Registers a folder of Parquet files (hive-partitioned or not) as one table.
 async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
     if !contains_parquet(path) {
-        return Err(Error::InvalidArgument(format!(
-            "{}: folder holds no .parquet files (a folder is read as one Parquet table)",
-            path.display()
-        )));
+        return Err(CatalogError::NoParquet(path.to_path_buf()).into());
     }
     let mut url = path.to_string_lossy().into_owned();
     if !url.ends_with('/') {
@@ -198,17 +196,16 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
     let state = ctx.state();
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     // A bad part is named: DataFusion's error says what is wrong but not in which file.
-    let in_folder = |e: datafusion::error::DataFusionError| match first_unreadable_parquet(path) {
-        Some((file, why)) => Error::InvalidArgument(format!(
-            "cannot read the folder {}: {}: {why}",
-            path.display(),
-            file.display()
-        )),
-        None => Error::InvalidArgument(format!(
-            "cannot read the folder {}: {}",
-            path.display(),
-            crate::error::clean_datafusion_message(&e)
-        )),
+    let in_folder = |e: datafusion::error::DataFusionError| {
+        let (part, message) = match first_unreadable_parquet(path) {
+            Some((file, why)) => (Some(file), why),
+            None => (None, crate::error::clean_datafusion_message(&e)),
+        };
+        Error::from(CatalogError::Folder {
+            folder: path.to_path_buf(),
+            part,
+            message,
+        })
     };
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(options)

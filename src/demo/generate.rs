@@ -221,7 +221,8 @@ impl Plan {
     }
 
     /// Number of rows.
-    pub fn rows(&self) -> u64 {
+    #[cfg(test)]
+    fn rows(&self) -> u64 {
         *self.bounds.last().unwrap_or(&0)
     }
 

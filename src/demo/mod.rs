@@ -4,8 +4,8 @@
 //! with MAAD-Face attribute labels drawn from CelebA's attribute rates and plausible structure.
 //! See [`profile`] for the sources of every number and [`mod@generate`] for the model.
 
-pub mod generate;
-pub mod profile;
+mod generate;
+pub(crate) mod profile;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,18 +32,30 @@ pub const NOTE: &str = "SIMULATED data: not real annotations. A synthetic stand-
     study's four datasets (BUPT-BalancedFace, BUPT-GlobalFace, a GAN set, IDiff-Face), drawn by \
     macsql's simulator from CelebA attribute rates and assumed structure.";
 
-/// Arguments of `macsql demo`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct DemoArgs {
-    /// Size relative to the paper's datasets (1.0 = 4.3M rows).
-    #[arg(long, default_value_t = 1.0)]
-    pub scale: f64,
-    /// Random seed.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Write the catalog as Parquet into this folder (one file per dataset).
-    #[arg(long)]
-    pub out: PathBuf,
+/// Errors of the demo catalog's arguments.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// `--scale` out of range.
+    #[error("demo: --scale must be in (0, {MAX_SCALE}], got {0}")]
+    Scale(f64),
+    /// A dataset number past the catalog's four.
+    #[error("demo: no dataset number {0}")]
+    NoDataset(usize),
+}
+
+/// One dataset of the catalog written by [`write()`].
+#[derive(Debug, Clone)]
+pub struct DemoWritten {
+    /// The dataset's name, e.g. `bupt_balancedface`.
+    pub name: &'static str,
+    /// Real or synthetic.
+    pub kind: crate::annotations::Kind,
+    /// Rows written.
+    pub rows: u64,
+    /// The Parquet file.
+    pub path: PathBuf,
+    /// Seconds spent generating its rows (writing not included).
+    pub generated_s: f64,
 }
 
 /// The catalog's schema: dataset, kind, identity, then the 47 MAAD attributes as Int8 labels,
@@ -68,9 +80,7 @@ pub fn schema(scale: f64, seed: u64) -> SchemaRef {
 
 fn check_scale(scale: f64) -> Result<()> {
     if !scale.is_finite() || scale <= 0.0 || scale > MAX_SCALE {
-        return Err(Error::InvalidArgument(format!(
-            "demo: --scale must be in (0, {MAX_SCALE}], got {scale}"
-        )));
+        return Err(DemoError::Scale(scale).into());
     }
     Ok(())
 }
@@ -78,9 +88,7 @@ fn check_scale(scale: f64) -> Result<()> {
 /// Generates dataset number `index` of the catalog: its record batches, in order.
 pub fn generate_dataset(index: usize, scale: f64, seed: u64, schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
     check_scale(scale)?;
-    let profile = DATASETS
-        .get(index)
-        .ok_or_else(|| Error::InvalidArgument(format!("demo: no dataset number {index}")))?;
+    let profile = DATASETS.get(index).ok_or(DemoError::NoDataset(index))?;
     let plan = Plan::new(profile, index, scale, seed);
     let batches = plan
         .chunks()
@@ -112,38 +120,33 @@ pub fn dataset_path(out: &Path, name: &str) -> PathBuf {
     out.join(format!("{name}.parquet"))
 }
 
-/// Runs `macsql demo`: writes one Parquet file per dataset into `--out` and prints a summary.
-pub fn run(args: DemoArgs) -> Result<()> {
-    check_scale(args.scale)?;
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
-    let schema = schema(args.scale, args.seed);
-    let started = Instant::now();
-    let mut generated = 0.0f64;
-    let mut total = 0u64;
+/// Writes the catalog as one Parquet file per dataset into `out` (created if missing), each
+/// atomically; `each` is called after every dataset, in order. Returns what was written.
+pub fn write(
+    out: &Path,
+    scale: f64,
+    seed: u64,
+    mut each: impl FnMut(&DemoWritten),
+) -> Result<Vec<DemoWritten>> {
+    check_scale(scale)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let schema = schema(scale, seed);
+    let mut written = Vec::with_capacity(DATASETS.len());
     for (index, profile) in DATASETS.iter().enumerate() {
         let t = Instant::now();
-        let batches = generate_dataset(index, args.scale, args.seed, &schema)?;
-        generated += t.elapsed().as_secs_f64();
-        let path = dataset_path(&args.out, profile.name);
+        let batches = generate_dataset(index, scale, seed, &schema)?;
+        let generated_s = t.elapsed().as_secs_f64();
+        let path = dataset_path(out, profile.name);
         let rows = write_parquet_atomic(&path, schema.clone(), batches.into_iter().map(Ok))?;
-        total += rows;
-        println!(
-            "{:<18} {:<9} {:>9} rows  {}",
-            profile.name,
-            profile.kind,
+        let done = DemoWritten {
+            name: profile.name,
+            kind: profile.kind,
             rows,
-            path.display()
-        );
+            path,
+            generated_s,
+        };
+        each(&done);
+        written.push(done);
     }
-    println!(
-        "SIMULATED catalog: {total} rows (seed {}, scale {}), generated in {:.2} s ({:.1}M rows/s), \
-         written in {:.2} s in all. Query it with: macsql --data {}",
-        args.seed,
-        args.scale,
-        generated,
-        total as f64 / generated.max(1e-9) / 1e6,
-        started.elapsed().as_secs_f64(),
-        args.out.display()
-    );
-    Ok(())
+    Ok(written)
 }

@@ -13,10 +13,6 @@
 
 use crate::annotations::Kind;
 
-/// Race groups of an identity: MAAD-Face labels Asian, White and Black; `Other` (e.g. BUPT's
-/// Indian group) is -1 on all three.
-pub const RACES: [&str; 4] = ["Asian", "White", "Black", "Other"];
-
 /// One simulated dataset.
 #[derive(Debug, Clone)]
 pub struct DatasetProfile {

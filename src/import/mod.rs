@@ -1,16 +1,16 @@
 //! Importers for existing annotation sets (MAAD-Face, CelebA, FairFace, Face API tables): each
 //! becomes an annotation table in the shared layout of [`crate::annotations`], written atomically.
 
-pub mod celeba;
-pub mod faceapi;
-pub mod fairface;
-pub mod input;
-pub mod maad;
-pub mod table;
+mod celeba;
+mod faceapi;
+mod fairface;
+pub(crate) mod input;
+mod maad;
+mod table;
 
 use std::path::{Path, PathBuf};
 
-use crate::annotations::{Band, Kind, write_parquet_atomic};
+use crate::annotations::{Band, Kind};
 use crate::error::Result;
 
 /// Errors of the importers: malformed input, named by file, line and column.
@@ -53,26 +53,6 @@ pub enum ImportFormat {
     Styleflow,
 }
 
-/// Arguments of `macsql import`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ImportArgs {
-    /// Input format.
-    #[arg(long)]
-    pub format: ImportFormat,
-    /// Input file.
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-    /// Dataset name stored in every row.
-    #[arg(long)]
-    pub dataset: String,
-    /// Whether the images are real or synthetic.
-    #[arg(long, value_enum)]
-    pub kind: Kind,
-    /// Output Parquet file.
-    #[arg(short = 'o', long = "output")]
-    pub output: PathBuf,
-}
-
 impl ImportFormat {
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
@@ -111,34 +91,4 @@ pub fn import(
         band,
     };
     table::to_batch(imported, dataset, kind.as_str(), &provenance)
-}
-
-/// Runs `macsql import`: reads the input, then writes the table atomically (nothing is written
-/// when the input is malformed).
-pub fn run(args: ImportArgs) -> Result<()> {
-    let (schema, batch) = import(
-        args.format,
-        &args.input,
-        &args.dataset,
-        args.kind,
-        Band::default(),
-    )?;
-    let labels = schema
-        .fields()
-        .iter()
-        .filter(|f| crate::annotations::MAAD_ATTRIBUTES.contains(&f.name().as_str()))
-        .count();
-    if let Some(parent) = args.output.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent).map_err(|e| crate::Error::io(parent, e))?;
-    }
-    let rows = write_parquet_atomic(&args.output, schema, [Ok(batch)])?;
-    println!(
-        "{}: {rows} rows, {labels} MAAD attributes ({}) -> {}",
-        args.input.display(),
-        args.format.name(),
-        args.output.display()
-    );
-    Ok(())
 }

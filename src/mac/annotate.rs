@@ -187,14 +187,15 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     let schema = table::schema(&bundle, table::metadata(&bundle, &opts.command, detected));
     let inputs = inputs::list(&opts.paths, opts.identity_from_dir)?;
     if inputs.is_empty() {
-        return Err(Error::InvalidArgument(format!(
-            "annotate: no images (.jpg .jpeg .png .webp .bmp) found in {}",
+        return Err(MacError::Annotate(format!(
+            "no images (.jpg .jpeg .png .webp .bmp) found in {}",
             opts.paths
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        )));
+        ))
+        .into());
     }
     let parts = parts_dir(&opts.output);
     let mut previous = Vec::new();
@@ -222,7 +223,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
-        .map_err(|e| Error::InvalidArgument(format!("annotate: --threads: {e}")))?;
+        .map_err(|e| MacError::Annotate(format!("--threads: {e}")))?;
     let streams = classifier.streams();
     let (tx, rx) = crossbeam_channel::bounded::<(usize, Prepared)>(2 * streams);
     let batch = opts.batch.max(1);
@@ -283,9 +284,8 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                     first_error.get_or_insert(e);
                 }
                 Err(_) => {
-                    first_error.get_or_insert(Error::InvalidArgument(
-                        "annotate: an inference worker panicked".into(),
-                    ));
+                    first_error
+                        .get_or_insert(MacError::Annotate("an inference worker panicked".into()).into());
                 }
             }
         }
@@ -347,9 +347,7 @@ fn journal_batch(
 /// Loads the bundle and its models (failing before any image is read), then runs the pipeline.
 pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
     if opts.batch == 0 {
-        return Err(Error::InvalidArgument(
-            "annotate: --batch must be at least 1".into(),
-        ));
+        return Err(MacError::Annotate("--batch must be at least 1".into()).into());
     }
     let bundle = Arc::new(Bundle::load(&super::builtin::bundle_path(
         opts.model.as_deref(),

@@ -250,43 +250,43 @@ pub struct Attribute {
 #[derive(Debug, Clone)]
 pub struct Bundle {
     /// The manifest file.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Bundle name.
-    pub name: String,
+    pub(crate) name: String,
     /// Bundle version.
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     /// Free text.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// The face detector, when the bundle has one.
-    pub detector: Option<DetectorSpec>,
+    pub(crate) detector: Option<DetectorSpec>,
     /// Resolved ONNX file of the detector.
-    pub detector_file: Option<PathBuf>,
+    pub(crate) detector_file: Option<PathBuf>,
     /// sha256 (hex) of the detector file.
-    pub detector_sha256: Option<String>,
+    pub(crate) detector_sha256: Option<String>,
     /// The models, in manifest order.
-    pub models: Vec<ModelSpec>,
+    pub(crate) models: Vec<ModelSpec>,
     /// Each model's resolved alignment (with a detector).
-    pub alignments: Vec<Option<Alignment>>,
+    pub(crate) alignments: Vec<Option<Alignment>>,
     /// Resolved ONNX file of each model.
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// sha256 (hex) of each model file.
-    pub sha256: Vec<String>,
+    pub(crate) sha256: Vec<String>,
     /// The attributes, in manifest order.
-    pub attributes: Vec<Attribute>,
+    pub(crate) attributes: Vec<Attribute>,
     /// The region statistics, when the bundle measures them.
-    pub regions: Option<RegionsSpec>,
+    pub(crate) regions: Option<RegionsSpec>,
     /// Their chip's alignment and frame (with a detector).
-    pub regions_alignment: Option<(Alignment, [f64; 4])>,
+    pub(crate) regions_alignment: Option<(Alignment, [f64; 4])>,
     /// The heads file (as written in the manifest) and, once loaded, its heads and sha256.
-    pub heads_file: Option<PathBuf>,
+    pub(crate) heads_file: Option<PathBuf>,
     /// The linear heads, loaded by [`Bundle::load`].
-    pub heads: Option<Arc<Heads>>,
+    pub(crate) heads: Option<Arc<Heads>>,
     /// sha256 (hex) of the heads file.
-    pub heads_sha256: Option<String>,
+    pub(crate) heads_sha256: Option<String>,
     /// The `[training]` table, as JSON.
-    pub training: Option<String>,
+    pub(crate) training: Option<String>,
     /// sha256 (hex) over the manifest text and the model checksums: the bundle's identity.
-    pub hash: String,
+    pub(crate) hash: String,
 }
 
 fn bad(path: &Path, key: impl Into<String>, message: impl Into<String>) -> MacError {
@@ -368,6 +368,41 @@ pub fn merged_manifest(path: &Path) -> Result<toml::Table, MacError> {
 }
 
 impl Bundle {
+    /// The bundle's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The bundle's version, when the manifest gives one.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The manifest's free-text description.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The manifest file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// sha256 (hex) over the manifest text and the model checksums: the bundle's identity,
+    /// stored as `macsql.bundle_hash` in every table it labels.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The attributes the bundle labels 1 / 0 / -1 (those with reliability bands), in manifest
+    /// order; scores without bands (e.g. `age`) are left out.
+    pub fn labelled_attributes(&self) -> impl Iterator<Item = &str> {
+        self.attributes
+            .iter()
+            .filter(|a| a.band.is_some())
+            .map(|a| a.name.as_str())
+    }
+
     /// Reads and validates the manifest at `path`, checks that every model file exists and
     /// checksums it. Errors name the manifest and the offending key.
     pub fn load(path: &Path) -> Result<Bundle, MacError> {

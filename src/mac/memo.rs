@@ -44,13 +44,9 @@ impl<K: Hash + Eq + Clone, V> Memo<K, V> {
     }
 
     /// Number of entries.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.map.len()
-    }
-
-    /// Whether there are no entries.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
     }
 }
 

@@ -18,7 +18,6 @@ pub mod annotate;
 pub mod builtin;
 pub mod chip;
 pub mod classifier;
-pub mod cli;
 pub mod decode;
 pub mod detect;
 pub mod heads;
@@ -91,6 +90,20 @@ pub enum MacError {
     /// `--resume` cannot continue from the files found.
     #[error("{0}")]
     Resume(String),
+    /// `macsql annotate` cannot run as asked (no images, a bad `--batch` or `--threads`).
+    #[error("annotate: {0}")]
+    Annotate(String),
+    /// `macsql train` cannot run as asked (bad `--folds`, too few labelled images, ...).
+    #[error("train: {0}")]
+    Train(String),
+    /// A labels table for `macsql train` holds something it cannot use.
+    #[error("{}: {message}", path.display())]
+    Labels {
+        /// The labels table.
+        path: PathBuf,
+        /// What is wrong, with the row or column.
+        message: String,
+    },
 }
 
 /// Registers `mac_annotate` and `images` on `ctx`. Nothing is loaded here: the bundle and

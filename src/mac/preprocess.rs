@@ -88,7 +88,8 @@ impl Normalise {
 
 /// Appends the normalised input tensor of one image (already cropped and resized to the
 /// model's size) to `out`, in the model's layout and colour.
-pub fn append_tensor(resized: &RgbImage, model: &ModelSpec, out: &mut Vec<f32>) {
+#[cfg(test)]
+fn append_tensor(resized: &RgbImage, model: &ModelSpec, out: &mut Vec<f32>) {
     append_pixels(resized, model, &Normalise::of(model), out);
 }
 

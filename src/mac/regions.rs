@@ -58,7 +58,8 @@ const SKIN: [usize; 2] = [14, 15];
 const MIN_VALID: f64 = 0.25;
 
 /// Feature names, `region.stat`, in feature order.
-pub fn names() -> Vec<String> {
+#[cfg(test)]
+fn names() -> Vec<String> {
     REGIONS
         .iter()
         .flat_map(|(r, _)| STATS.iter().map(move |s| format!("{r}.{s}")))

@@ -41,12 +41,8 @@ impl PrintFormat {
 impl FromStr for PrintFormat {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        <Self as clap::ValueEnum>::from_str(s, true).map_err(|_| {
-            Error::InvalidArgument(format!(
-                "unknown format '{s}' (expected one of: {})",
-                Self::NAMES.join(", ")
-            ))
-        })
+        <Self as clap::ValueEnum>::from_str(s, true)
+            .map_err(|_| Error::from(super::OutputError::UnknownFormat { name: s.to_string() }))
     }
 }
 
@@ -152,7 +148,7 @@ impl<W: Write> StreamPrinter<W> {
                 return Ok(());
             }
             PrintFormat::Table | PrintFormat::Markdown => {
-                return Err(Error::InvalidArgument("table formats are not streamed".into()));
+                return Err(super::OutputError::NotStreamed(self.format).into());
             }
         }
         self.rows += batch.num_rows();

@@ -17,8 +17,6 @@ use std::str::FromStr;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
-pub use data::ChartData;
-
 /// Which chart to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlotKind {
@@ -94,18 +92,24 @@ pub enum PlotError {
     Extension(String),
     /// Reading the result failed.
     #[error("{0}")]
-    Arrow(#[from] arrow::error::ArrowError),
+    Arrow(arrow::error::ArrowError),
     /// plotters failed to draw.
     #[error("drawing the chart: {0}")]
     Draw(String),
     /// Writing the file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (part of this error's message, so not also its `source()`).
+        error: std::io::Error,
     },
+}
+
+impl From<arrow::error::ArrowError> for PlotError {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        PlotError::Arrow(e)
+    }
 }
 
 /// Image files a chart can be written to.
@@ -145,9 +149,9 @@ pub fn plot_to_file(
     let chart = data::chart_data(schema, batches, kind)?;
     let title = draw::title(&chart);
     let (bytes, size) = draw::render(&chart, &title, format)?;
-    std::fs::write(path, bytes).map_err(|source| PlotError::Io {
+    std::fs::write(path, bytes).map_err(|error| PlotError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
     Ok(size)
 }

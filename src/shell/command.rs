@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::error::{Error, Result};
 use crate::output::PrintFormat;
 use crate::plot::{ImageFormat, PlotKind};
+use crate::shell::ShellError;
 use crate::shell::session::{Flow, Session};
 
 /// Every dot command: (name, usage, what it does). Drives `.help` and completion.
@@ -85,7 +86,7 @@ fn usage(name: &str) -> Error {
         .find(|(n, _, _)| *n == name)
         .map(|(_, u, _)| *u)
         .unwrap_or(".help");
-    Error::InvalidArgument(format!("usage: {usage}"))
+    ShellError::Usage(usage).into()
 }
 
 /// Splits a dot command's arguments, honouring single and double quotes.
@@ -135,8 +136,9 @@ impl FromStr for DotCommand {
             ".open" if n == 3 && args[1].eq_ignore_ascii_case("as") => {
                 DotCommand::Open(PathBuf::from(&args[0]), Some(args[2].clone()))
             }
-            ".mode" if n == 1 => DotCommand::Mode(args[0].parse().map_err(|e: Error| {
-                Error::InvalidArgument(format!("{e}\nusage: .mode table|csv|tsv|json|ndjson|markdown"))
+            ".mode" if n == 1 => DotCommand::Mode(args[0].parse().map_err(|e: Error| match e {
+                Error::Output(e) => Error::from(ShellError::Mode(e)),
+                other => other,
             })?),
             ".maxrows" if n == 1 => DotCommand::MaxRows(args[0].parse().map_err(|_| usage(".maxrows"))?),
             ".timer" if n == 1 => match args[0].as_str() {
@@ -151,9 +153,7 @@ impl FromStr for DotCommand {
             ".quit" | ".exit" | ".q" => DotCommand::Quit,
             known if COMMANDS.iter().any(|(c, _, _)| *c == known) => return Err(usage(known)),
             other => {
-                return Err(Error::InvalidArgument(format!(
-                    "unknown command '{other}': .help lists the commands"
-                )));
+                return Err(ShellError::UnknownCommand(other.to_string()).into());
             }
         })
     }
@@ -208,9 +208,7 @@ impl DotCommand {
                 let sql = match table {
                     Some(t) => {
                         if session.engine.table_names().iter().all(|n| *n != t) {
-                            return Err(Error::InvalidArgument(format!(
-                                "no table named '{t}' (.tables lists them)"
-                            )));
+                            return Err(ShellError::NoTable(t).into());
                         }
                         format!(
                             "SELECT column_name AS column, data_type AS type, is_nullable AS nullable \
@@ -247,9 +245,10 @@ impl DotCommand {
                 )?;
             }
             DotCommand::Plot(kind, path) => {
-                let df = session.last_query().cloned().ok_or_else(|| {
-                    Error::InvalidArgument("no result to plot yet: run a query first".into())
-                })?;
+                let df = session
+                    .last_query()
+                    .cloned()
+                    .ok_or(ShellError::NoResult("plot"))?;
                 let text =
                     crate::plot::plot_dataframe(df, kind, path.as_deref(), session.options.width).await?;
                 w(out, &text)?;

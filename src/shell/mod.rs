@@ -2,8 +2,10 @@
 //! interactive REPL), the rustyline helper, and the REPL loop.
 
 pub mod command;
+mod error;
 pub mod helper;
 pub mod repl;
 pub mod session;
 
-pub use session::{PrintOptions, Session};
+pub use error::ShellError;
+pub use session::{Flow, PrintOptions, Session, terminal_width};

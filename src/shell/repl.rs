@@ -7,11 +7,12 @@ use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, EditMode, Editor};
 
 use crate::error::{Error, Result};
+use crate::shell::ShellError;
 use crate::shell::helper::{CompletionWords, ShellHelper, input_is_complete};
 use crate::shell::session::{Flow, Session, history_path, terminal_width};
 
 fn rl_err(e: ReadlineError) -> Error {
-    Error::InvalidArgument(format!("terminal: {e}"))
+    ShellError::Terminal(e.to_string()).into()
 }
 
 /// Refreshes the names completion offers from the engine's catalog.
@@ -104,7 +105,7 @@ pub async fn run(session: &mut Session) -> Result<()> {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Err(e) = rl.save_history(h) {
-            eprintln!("warning: could not save history to {}: {e}", h.display());
+            crate::warnings::warn(format_args!("could not save history to {}: {e}", h.display()));
         }
     }
     Ok(())

@@ -182,7 +182,7 @@ impl Session {
         let df = self
             .last_query
             .clone()
-            .ok_or_else(|| Error::InvalidArgument("no result to export yet: run a query first".into()))?;
+            .ok_or(super::ShellError::NoResult("export"))?;
         self.engine.export(df, path).await
     }
 }

@@ -373,3 +373,50 @@ fn a_broken_part_of_a_folder_is_named() {
             predicate::str::contains("cannot read the folder").and(predicate::str::contains("b.parquet")),
         );
 }
+
+/// A `--data` path that is not UTF-8 (DataFusion reads tables by URL) is named and refused as
+/// a registration error (exit 1), not clap's unnamed "invalid UTF-8 in one or more arguments".
+#[test]
+fn a_data_path_that_is_not_utf8_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.csv");
+    let path = dir.path().join(name);
+    std::fs::write(&path, "path,Male\na.jpg,1\n").unwrap();
+    macsql()
+        .arg("--data")
+        .arg(&path)
+        .args(["-c", "SELECT 1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("caf").and(predicate::str::contains("path is not valid UTF-8")));
+}
+
+/// Every message of an error's chain is printed once: library errors carry what they wrap in
+/// their own message and never also as its source, and main adds only its own context.
+#[test]
+fn each_message_of_an_error_chain_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cut = write(&dir, "cut.parquet", "PAR1 cut short");
+    let out = macsql()
+        .arg("--data")
+        .arg(&cut)
+        .args(["-c", "SELECT 1"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("cut.parquet").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("Parquet error").count(), 1, "{stderr}");
+    let out = macsql()
+        .args(["-q", "-c", "SELECT 1 AS a", "--plot"])
+        .arg(dir.path().join("p.svg"))
+        .args(["--plot-kind", "pie"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr.trim_end(),
+        "Error: --plot-kind: unknown chart kind 'pie' (expected bars, heatmap or asymmetry)"
+    );
+}

@@ -2,8 +2,8 @@
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int8Type};
-use macsql::annotations::{MAAD_ATTRIBUTES, meta};
-use macsql::demo::{self, profile::DATASETS};
+use macsql::{DEMO_DATASETS as DATASETS, demo_dataset_path, generate_demo, register_demo};
+use macsql::{MAAD_ATTRIBUTES, meta};
 use predicates::prelude::*;
 
 use crate::common::macsql;
@@ -22,28 +22,28 @@ fn scalar(engine: &macsql::Engine, sql: &str) -> f64 {
 
 fn demo_engine(scale: f64, seed: u64) -> macsql::Engine {
     let engine = macsql::Engine::new();
-    demo::register(&engine, scale, seed).expect("register demo");
+    register_demo(&engine, scale, seed).expect("register demo");
     engine
 }
 
 #[test]
 fn same_seed_gives_the_same_catalog_whatever_the_thread_count() {
-    let (_, a) = demo::generate(0.003, 7).unwrap();
+    let (_, a) = generate_demo(0.003, 7).unwrap();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let (_, b) = pool.install(|| demo::generate(0.003, 7).unwrap());
+    let (_, b) = pool.install(|| generate_demo(0.003, 7).unwrap());
     let rows = |v: &[RecordBatch]| v.iter().map(|b| b.num_rows()).sum::<usize>();
     assert_eq!(rows(&a), rows(&b));
     let a = arrow::compute::concat_batches(&a[0].schema(), &a).unwrap();
     let b = arrow::compute::concat_batches(&b[0].schema(), &b).unwrap();
     assert_eq!(a.columns(), b.columns());
-    let (_, c) = demo::generate(0.003, 8).unwrap();
+    let (_, c) = generate_demo(0.003, 8).unwrap();
     let c = arrow::compute::concat_batches(&c[0].schema(), &c).unwrap();
     assert_ne!(a.column(10), c.column(10), "another seed gives another catalog");
 }
 
 #[test]
 fn schema_has_the_maad_layout_and_says_simulated() {
-    let (schema, batches) = demo::generate(0.002, 1).unwrap();
+    let (schema, batches) = generate_demo(0.002, 1).unwrap();
     assert_eq!(schema.fields().len(), 3 + 47);
     assert_eq!(schema.field(0).name(), "dataset");
     assert_eq!(schema.field(1).name(), "kind");
@@ -245,7 +245,7 @@ fn demo_command_writes_one_parquet_per_dataset_that_reads_back_as_one_table() {
         .success()
         .stdout(predicate::str::contains("SIMULATED catalog: 8600 rows"));
     for d in &DATASETS {
-        assert!(demo::dataset_path(&out, d.name).exists(), "{}", d.name);
+        assert!(demo_dataset_path(&out, d.name).exists(), "{}", d.name);
     }
     macsql()
         .arg("--data")

@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, Float32Array, ListArray, RecordBatch, StructArray};
 use image::{Rgb, RgbImage};
-use macsql::mac::align::Affine;
-use macsql::mac::chip::Pyramid;
 
 use crate::common::{ffhq_labels, file_metadata, floats, ints, macsql, read_all, shared_data, strings};
 
@@ -290,27 +288,42 @@ fn off_alignment(img: &RgbImage, rng: &mut Rng) -> RgbImage {
         rng.range(margin, f64::from(CANVAS) - margin),
         rng.range(margin, f64::from(CANVAS) - margin),
     );
-    // Canvas pixel -> source pixel: undo the translation, the rotation and the scale.
-    let s = f64::from(img.width()) / side;
-    let (c, n) = (angle.cos() * s, angle.sin() * s);
-    let half = f64::from(img.width()) / 2.0;
-    let m = [c, n, half - c * cx - n * cy, -n, c, half + n * cx - c * cy];
-    let to_source = Affine { m };
-    let view = [(to_source, CANVAS, CANVAS)];
-    let moved = Pyramid::new(img, &view).chip(&to_source, CANVAS, CANVAS);
-    let white = RgbImage::from_pixel(img.width(), img.height(), Rgb([255; 3]));
-    let coverage = Pyramid::new(&white, &view).chip(&to_source, CANVAS, CANVAS);
     let tint = [
         rng.range(40.0, 200.0),
         rng.range(40.0, 200.0),
         rng.range(40.0, 200.0),
     ];
+    // Scale first (antialiased), then rotate and place with bilinear sampling at scale 1.
+    let s = side.round() as u32;
+    let small = image::imageops::resize(img, s, s, image::imageops::FilterType::Triangle);
+    let half = f64::from(s) / 2.0;
+    let (c, n) = (angle.cos(), angle.sin());
     RgbImage::from_fn(CANVAS, CANVAS, |x, y| {
-        let a = f64::from(coverage.get_pixel(x, y)[0]) / 255.0;
-        let p = moved.get_pixel(x, y);
+        // Canvas pixel centre -> `small` pixel coordinates: undo the translation and rotation.
+        let (dx, dy) = (f64::from(x) + 0.5 - cx, f64::from(y) + 0.5 - cy);
+        let u = c * dx + n * dy + half - 0.5;
+        let v = -n * dx + c * dy + half - 0.5;
+        let (u0, v0) = (u.floor(), v.floor());
+        let (fu, fv) = (u - u0, v - v0);
+        let mut colour = [0.0f64; 3];
+        let mut coverage = 0.0;
+        for (du, dv, w) in [
+            (0.0, 0.0, (1.0 - fu) * (1.0 - fv)),
+            (1.0, 0.0, fu * (1.0 - fv)),
+            (0.0, 1.0, (1.0 - fu) * fv),
+            (1.0, 1.0, fu * fv),
+        ] {
+            let (su, sv) = (u0 + du, v0 + dv);
+            if su >= 0.0 && sv >= 0.0 && su < f64::from(s) && sv < f64::from(s) {
+                let p = small.get_pixel(su as u32, sv as u32);
+                for k in 0..3 {
+                    colour[k] += w * f64::from(p[k]);
+                }
+                coverage += w;
+            }
+        }
         let bg = |k: usize| tint[k] * (0.6 + 0.4 * f64::from(x + y) / f64::from(2 * CANVAS));
-        // `moved` is premultiplied by the coverage (black outside the image).
-        Rgb([0, 1, 2].map(|k| (f64::from(p[k]) + (1.0 - a) * bg(k)).round().clamp(0.0, 255.0) as u8))
+        Rgb([0, 1, 2].map(|k| (colour[k] + (1.0 - coverage) * bg(k)).round().clamp(0.0, 255.0) as u8))
     })
 }
 

@@ -2,8 +2,8 @@
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Float32Type, Int8Type};
-use macsql::annotations::{Band, Kind, meta};
-use macsql::import::{ImportFormat, import};
+use macsql::{Band, Kind, meta};
+use macsql::{ImportFormat, import};
 use predicates::prelude::*;
 
 use crate::common::{macsql, shared_data, write};
@@ -44,7 +44,7 @@ fn celeba_full_file_keeps_maad_names_and_the_six_others() {
     let maad = schema
         .fields()
         .iter()
-        .filter(|f| macsql::annotations::MAAD_ATTRIBUTES.contains(&f.name().as_str()))
+        .filter(|f| macsql::MAAD_ATTRIBUTES.contains(&f.name().as_str()))
         .count();
     assert_eq!(maad, 34);
     for other in [
@@ -335,7 +335,7 @@ fn register_import(
 ) {
     let (schema, batch) = import(format, &shared_data(rel), dataset, kind, Band::default()).expect(rel);
     let path = dir.path().join(format!("{table}.parquet"));
-    macsql::annotations::write_parquet_atomic(&path, schema, [Ok(batch)]).expect(table);
+    macsql::write_parquet_atomic(&path, schema, [Ok(batch)]).expect(table);
     rt().block_on(engine.register_path(&path, Some(table)))
         .expect(table);
 }
@@ -514,9 +514,9 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
         "{celeba}"
     );
     // Every attribute of the default bundle is compared with some reference.
-    let bundle = macsql::mac::manifest::Bundle::load(std::path::Path::new("models/mac.toml")).unwrap();
-    for a in bundle.attributes.iter().filter(|a| a.band.is_some()) {
-        assert!(table.contains(&format!(",{},", a.name)), "{} in {table}", a.name);
+    let bundle = macsql::Bundle::load(std::path::Path::new("models/mac.toml")).unwrap();
+    for a in bundle.labelled_attributes() {
+        assert!(table.contains(&format!(",{a},")), "{a} in {table}");
     }
     // The stand-in's ages are the Face API's plus 2 years.
     let age = csv_of(&results[n - 1]);

@@ -292,8 +292,8 @@ fn the_default_bundle_works_from_any_folder() {
         .assert()
         .success();
     let kv = file_metadata(&tmp.path().join("out.parquet"));
-    let repo = macsql::mac::manifest::Bundle::load(Path::new("models/mac.toml")).unwrap();
-    assert_eq!(kv.get("macsql.bundle_hash"), Some(&repo.hash));
+    let repo = macsql::Bundle::load(Path::new("models/mac.toml")).unwrap();
+    assert_eq!(kv.get("macsql.bundle_hash"), Some(&repo.hash().to_string()));
     let sql = format!("SELECT mac_annotate('{}')['faces'] AS n", some_image().display());
     macsql()
         .current_dir(tmp.path())

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use macsql::Engine;
-use macsql::plot::{PlotKind, plot_dataframe};
-use macsql::shell::{PrintOptions, Session};
+use macsql::{PlotKind, plot_dataframe};
+use macsql::{PrintOptions, Session};
 
 use crate::common::macsql;
 

@@ -12,7 +12,7 @@ use arrow::array::{
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use macsql::Engine;
-use macsql::polars_bridge::{dataframe_to_record_batches, record_batches_to_dataframe};
+use macsql::{dataframe_to_record_batches, record_batches_to_dataframe};
 use polars::prelude::DataType as PlType;
 
 const ROWS: usize = 2_000_000;

@@ -29,7 +29,7 @@ impl Default for Letterbox {
 
 impl Letterbox {
     /// A point in detector-input pixels, in source pixels.
-    pub fn to_source(&self, [x, y]: [f32; 2]) -> [f32; 2] {
+    pub fn to_source(self, [x, y]: [f32; 2]) -> [f32; 2] {
         [
             (x - self.offset.0) / self.scale.0,
             (y - self.offset.1) / self.scale.1,

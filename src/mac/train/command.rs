@@ -89,7 +89,7 @@ pub struct TrainSummary {
 }
 
 fn invalid(message: String) -> Error {
-    Error::InvalidArgument(format!("train: {message}"))
+    crate::mac::MacError::Train(message).into()
 }
 
 /// Files next to the output bundle: `<stem><suffix>`.

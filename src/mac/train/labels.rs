@@ -43,7 +43,11 @@ pub struct Labels {
 pub const MIN_EXAMPLES: usize = 20;
 
 fn bad(path: &Path, message: impl Into<String>) -> Error {
-    Error::InvalidArgument(format!("{}: {}", path.display(), message.into()))
+    crate::mac::MacError::Labels {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+    .into()
 }
 
 /// Reads `table` (registered as `--data` would), keeps the `path` column and the `attributes`,
@@ -51,9 +55,7 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
 /// and the counts.
 pub async fn read(table: &Path, attributes: &[String], root: Option<&Path>) -> Result<Labels> {
     if attributes.is_empty() {
-        return Err(Error::InvalidArgument(
-            "train: give at least one --attribute".into(),
-        ));
+        return Err(crate::mac::MacError::Train("give at least one --attribute".into()).into());
     }
     let batches = if table.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
         // Every column as text: type inference from the first rows would make a column that

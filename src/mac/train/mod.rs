@@ -16,4 +16,6 @@ pub mod metrics;
 pub mod reduce;
 pub mod report;
 
-pub use command::{TrainOptions, TrainSummary, train};
+pub use command::{AttributeOutcome, TrainOptions, TrainSummary, train};
+pub use fit::Fitted;
+pub use metrics::BandChoice;

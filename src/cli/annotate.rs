@@ -1,11 +1,10 @@
-//! `macsql annotate`: command-line arguments and entry point.
+//! `macsql annotate` and `macsql train`: command-line arguments and what they print.
 
 use std::path::PathBuf;
 
-use super::annotate::{AnnotateOptions, annotate};
-use super::classifier::Detect;
-use super::pipeline::FaceChoice;
-use crate::error::Result;
+use macsql::{AnnotateOptions, Detect, FaceChoice, Kind, Result, TrainOptions, annotate, train};
+
+use super::{command_line, threads};
 
 /// Arguments of `macsql annotate`.
 #[derive(Debug, Clone, clap::Args)]
@@ -18,7 +17,7 @@ pub struct AnnotateArgs {
     pub dataset: String,
     /// Whether the images are real or synthetic.
     #[arg(long, value_enum)]
-    pub kind: crate::annotations::Kind,
+    pub kind: Kind,
     /// Model bundle manifest [default: MACSQL_MODEL, else the bundle built into macsql]
     #[arg(long)]
     pub model: Option<PathBuf>,
@@ -52,9 +51,6 @@ pub struct AnnotateArgs {
 impl AnnotateArgs {
     /// The pipeline options these arguments describe.
     pub fn options(&self) -> AnnotateOptions {
-        let threads = self
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         AnnotateOptions {
             paths: self.paths.clone(),
             dataset: self.dataset.clone(),
@@ -64,11 +60,11 @@ impl AnnotateArgs {
             faces: self.faces,
             output: self.output.clone(),
             batch: self.batch,
-            threads,
+            threads: threads(self.threads),
             identity_from_dir: self.identity_from_dir,
             resume: self.resume,
             progress: !self.quiet,
-            command: std::env::args().collect::<Vec<_>>().join(" "),
+            command: command_line(),
         }
     }
 }
@@ -136,7 +132,7 @@ pub struct TrainArgs {
 
 /// Runs `macsql train`.
 pub async fn run_train(args: TrainArgs) -> Result<()> {
-    let opts = super::train::TrainOptions {
+    let opts = TrainOptions {
         labels: args.labels,
         attributes: args.attributes,
         output: args.output,
@@ -145,15 +141,13 @@ pub async fn run_train(args: TrainArgs) -> Result<()> {
         folds: args.folds,
         precision: args.precision,
         min_auc: args.min_auc,
-        threads: args
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        threads: threads(args.threads),
         name: args.name,
         label_licence: args.label_licence,
         progress: !args.quiet,
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+        command: command_line(),
     };
-    let s = super::train::train(&opts).await?;
+    let s = train(&opts).await?;
     if !args.quiet {
         for (p, e) in &s.failed {
             eprintln!("skipped {}: {e}", p.display());

@@ -1,0 +1,32 @@
+//! The catalog's errors: why a file or folder could not be registered as a table.
+
+use std::path::PathBuf;
+
+/// Why a file or folder could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A path that is not valid UTF-8 (DataFusion takes paths as URLs).
+    #[error("{}: path is not valid UTF-8 (tables are read by URL): rename the file or link it under a UTF-8 name", .0.display())]
+    NonUtf8Path(PathBuf),
+    /// A file DataFusion could not read (bad header, corrupt footer, ...).
+    #[error("cannot read {}: {message}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, as DataFusion says it.
+        message: String,
+    },
+    /// A folder without Parquet files.
+    #[error("{}: folder holds no .parquet files (a folder is read as one Parquet table)", .0.display())]
+    NoParquet(PathBuf),
+    /// A folder whose Parquet parts cannot be read together.
+    #[error("cannot read the folder {}: {}{message}", folder.display(), part.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    Folder {
+        /// The folder.
+        folder: PathBuf,
+        /// The part that is broken, when one is.
+        part: Option<PathBuf>,
+        /// What is wrong.
+        message: String,
+    },
+}

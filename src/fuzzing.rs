@@ -1,0 +1,46 @@
+//! Entry points for the fuzz targets in `fuzz/`, compiled only under `cargo fuzz` (which sets
+//! `cfg(fuzzing)`), for the parsers whose input the public API reaches only through ONNX
+//! Runtime: image decoding and the preprocessing that turns a decoded image into model inputs.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use crate::mac::align::Affine;
+use crate::mac::chip::Pyramid;
+use crate::mac::manifest::Bundle;
+use crate::mac::{builtin, decode, preprocess};
+
+/// The built-in bundle (its crops and normalisation), written once into `dir`.
+fn bundle(dir: &Path) -> &'static Bundle {
+    static BUNDLE: OnceLock<Bundle> = OnceLock::new();
+    BUNDLE.get_or_init(|| {
+        let manifest = builtin::materialise(dir).expect("write the built-in bundle");
+        Bundle::load(&manifest).expect("load the built-in bundle")
+    })
+}
+
+/// Decodes `bytes` as `macsql annotate` does (refusing cut files, applying the EXIF
+/// orientation); when they decode, cuts each model's fixed crop and a face chip from the image
+/// and normalises them. `dir` is a folder for the built-in bundle.
+pub fn image(bytes: &[u8], dir: &Path) {
+    let Ok(img) = decode::decode(bytes) else {
+        return;
+    };
+    let bundle = bundle(dir);
+    let tensors = preprocess::crop_tensors(&img, &bundle.models);
+    for (t, m) in tensors.iter().zip(&bundle.models) {
+        assert!(
+            t.iter().all(|v| v.is_finite()),
+            "model {}: a non-finite input",
+            m.name
+        );
+    }
+    // A chip over the whole image, as after a detection covering it.
+    const SIDE: u32 = 112;
+    let s = f64::from(img.width().max(img.height())) / f64::from(SIDE);
+    let to_image = Affine {
+        m: [s, 0.0, 0.0, 0.0, s, 0.0],
+    };
+    let chip = Pyramid::new(&img, &[(to_image, SIDE, SIDE)]).chip(&to_image, SIDE, SIDE);
+    assert_eq!(chip.dimensions(), (SIDE, SIDE));
+}
