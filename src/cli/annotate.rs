@@ -9,7 +9,7 @@ use super::{command_line, threads};
 /// Arguments of `macsql annotate`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AnnotateArgs {
-    /// Image folders (searched recursively) or CSV files listing image paths.
+    /// Images, image folders (searched recursively) or CSV files listing image paths.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Dataset name stored in every row.

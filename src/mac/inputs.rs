@@ -56,7 +56,7 @@ fn parent_name(path: &Path) -> Option<String> {
         .map(|n| n.to_string_lossy().into_owned())
 }
 
-/// The images named by `paths` (folders or CSV files), in order. With `identity_from_dir`
+/// The images named by `paths` (image files, folders or CSV files), in order. With `identity_from_dir`
 /// each image's identity is its parent folder's name (unless a CSV gives one).
 pub fn list(paths: &[PathBuf], identity_from_dir: bool) -> Result<Vec<Input>, MacError> {
     let mut out = Vec::new();
@@ -75,10 +75,18 @@ pub fn list(paths: &[PathBuf], identity_from_dir: bool) -> Result<Vec<Input>, Ma
                     }
                     out.push(input);
                 }
+            } else if is_image(p) {
+                let identity = identity_from_dir.then(|| parent_name(p)).flatten();
+                out.push(Input {
+                    path: p.clone(),
+                    identity,
+                });
             } else {
                 return Err(MacError::Input {
                     path: p.clone(),
-                    message: "expected a folder of images or a CSV file listing image paths".into(),
+                    message: "expected an image (.jpg .jpeg .png .webp .bmp), a folder of images or a CSV \
+                              file listing image paths"
+                        .into(),
                 });
             }
         } else {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use arrow::array::{Array, Int8Array};
+use predicates::prelude::*;
 
 use crate::common::{file_metadata, floats, macsql, read_parquet, shared_data, strings};
 
@@ -216,7 +217,50 @@ fn bad_bundles_are_reported_with_file_and_key() {
             manifest.replacen("layout = \"NHWC\"", "layout = \"HWC\"", 1),
             "layout",
         ),
+        (
+            manifest.replacen(
+                "crop = [0.2, 0.25, 0.8, 0.85]",
+                "crop = [0.8, 0.25, 0.2, 0.85]",
+                1,
+            ),
+            "model[0].crop",
+        ),
+        (
+            manifest.replacen(
+                "band = { lo = 0.3, hi = 0.7 }",
+                "band = { lo = 0.8, hi = 0.2 }",
+                1,
+            ),
+            "attribute[0].band",
+        ),
+        (
+            manifest.replacen("name = \"Young\"", "name = \"Male\"", 1),
+            "duplicate attribute 'Male'",
+        ),
+        (
+            manifest.replacen("bins = [0, 30]", "bins = [30, 0]", 1),
+            "attribute[1].bins",
+        ),
+        (
+            manifest.replacen("name = \"Smiling\"", "name = \"Grinning\"", 1),
+            "'Grinning' is not a MAAD-Face attribute",
+        ),
+        (
+            manifest.replacen("size = [32, 32]", "size = [32, 32]\ncolour_space = \"RGB\"", 1),
+            "unknown field `colour_space`",
+        ),
+        (
+            manifest.replacen(
+                "read = \"mass\"\nbins = [0, 30]",
+                "read = \"median\"\nbins = [0, 30]",
+                1,
+            ),
+            "unknown variant `median`",
+        ),
     ];
+    for (text, _) in &cases {
+        assert_ne!(text, &manifest, "every case changes the manifest");
+    }
     for (text, key) in cases {
         let path = tmp.path().join("bad.toml");
         std::fs::write(&path, text).unwrap();
@@ -266,6 +310,47 @@ async fn mac_annotate_in_sql() {
         .await
         .unwrap()[0];
     assert!(b.column(0).is_null(0));
+}
+
+/// Image files can be given directly, next to folders and CSV listings; anything else is
+/// refused with what is accepted.
+#[test]
+fn image_files_can_be_given_directly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("list.csv");
+    let second = shared_data("images/synthetic/dcface");
+    let second = std::fs::read_dir(second).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&list, format!("path\n{}\n", second.display())).unwrap();
+    let out = tmp.path().join("out.parquet");
+    macsql()
+        .args(["annotate", "--dataset", "x", "--kind", "real", "-q", "-o"])
+        .arg(&out)
+        .arg(some_image())
+        .arg(&list)
+        .assert()
+        .success();
+    macsql()
+        .arg("--data")
+        .arg(&out)
+        .args([
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT count(*) AS n, count(Male) AS labelled FROM out",
+        ])
+        .assert()
+        .success()
+        .stdout("n,labelled\n2,2\n");
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(&notes, "not an image").unwrap();
+    macsql()
+        .args(["annotate", "--dataset", "x", "--kind", "real", "-q", "-o"])
+        .arg(&out)
+        .arg(&notes)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("notes.txt").and(predicate::str::contains("expected an image")));
 }
 
 /// The default bundle is built into the binary: `macsql annotate` and `mac_annotate()` work from
