@@ -10,23 +10,25 @@ use crate::mac::chip::Pyramid;
 use crate::mac::manifest::Bundle;
 use crate::mac::{builtin, decode, preprocess};
 
-/// The built-in bundle (its crops and normalisation), written once into `dir`.
-fn bundle(dir: &Path) -> &'static Bundle {
+/// The built-in bundle's manifest (its crops and normalisation), parsed once; no model file is
+/// read or hashed.
+fn bundle() -> &'static Bundle {
     static BUNDLE: OnceLock<Bundle> = OnceLock::new();
     BUNDLE.get_or_init(|| {
-        let manifest = builtin::materialise(dir).expect("write the built-in bundle");
-        Bundle::load(&manifest).expect("load the built-in bundle")
+        let (name, bytes) = builtin::FILES[0];
+        let text = std::str::from_utf8(bytes).expect("the built-in manifest is UTF-8");
+        Bundle::parse(Path::new(name), text).expect("the built-in manifest parses")
     })
 }
 
 /// Decodes `bytes` as `macsql annotate` does (refusing cut files, applying the EXIF
 /// orientation); when they decode, cuts each model's fixed crop and a face chip from the image
-/// and normalises them. `dir` is a folder for the built-in bundle.
-pub fn image(bytes: &[u8], dir: &Path) {
+/// and normalises them.
+pub fn image(bytes: &[u8]) {
     let Ok(img) = decode::decode(bytes) else {
         return;
     };
-    let bundle = bundle(dir);
+    let bundle = bundle();
     let tensors = preprocess::crop_tensors(&img, &bundle.models);
     for (t, m) in tensors.iter().zip(&bundle.models) {
         assert!(

@@ -420,3 +420,83 @@ fn each_message_of_an_error_chain_is_printed_once() {
         "Error: --plot-kind: unknown chart kind 'pie' (expected bars, heatmap or asymmetry)"
     );
 }
+
+/// The build keeps every codec users' files come with (DataFusion's CSV / JSON compression and
+/// crypto functions are left out of the build, not these): Parquet written with each codec
+/// pyarrow and pandas offer, and Arrow IPC / feather files compressed with lz4 (feather's
+/// default) or zstd, all register and read.
+#[test]
+fn parquet_and_feather_files_of_every_codec_read() {
+    use std::sync::Arc;
+
+    use arrow::array::{Int8Array, RecordBatch, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::ipc::CompressionType;
+    use arrow::ipc::writer::{FileWriter, IpcWriteOptions};
+    use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("path", DataType::Utf8, false),
+        Field::new("Male", DataType::Int8, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(vec!["a.jpg", "b.jpg", "c.jpg"])),
+            Arc::new(Int8Array::from(vec![1, -1, 1])),
+        ],
+    )
+    .unwrap();
+    let mut files = Vec::new();
+    for (name, codec) in [
+        ("none", Compression::UNCOMPRESSED),
+        ("snappy", Compression::SNAPPY),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("brotli", Compression::BROTLI(BrotliLevel::default())),
+        ("lz4", Compression::LZ4_RAW),
+        ("zstd", Compression::ZSTD(ZstdLevel::default())),
+    ] {
+        let path = dir.path().join(format!("{name}.parquet"));
+        let props = WriterProperties::builder().set_compression(codec).build();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            schema.clone(),
+            Some(props),
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        files.push(path);
+    }
+    for (name, codec) in [
+        ("lz4", CompressionType::LZ4_FRAME),
+        ("zstd", CompressionType::ZSTD),
+    ] {
+        let path = dir.path().join(format!("{name}.feather"));
+        let options = IpcWriteOptions::default()
+            .try_with_compression(Some(codec))
+            .unwrap();
+        let mut w = FileWriter::try_new_with_options(std::fs::File::create(&path).unwrap(), &schema, options)
+            .unwrap();
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+        files.push(path);
+    }
+    for path in files {
+        macsql()
+            .arg("--data")
+            .arg(format!("t={}", path.display()))
+            .args([
+                "-q",
+                "--format",
+                "csv",
+                "-c",
+                "SELECT count(*) AS n, sum(Male) AS s FROM t",
+            ])
+            .assert()
+            .success()
+            .stdout("n,s\n3,1\n");
+    }
+}
