@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::formats::FileFormat;
 
 mod error;
+mod footer;
 mod label_scan;
 
 pub use error::CatalogError;
@@ -133,6 +134,13 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
         .unwrap_or_default();
     match SourceFormat::from_path(path)? {
         SourceFormat::Parquet => {
+            if let Some(message) = footer::footer_problem(path, meta.len()) {
+                return Err(CatalogError::Unreadable {
+                    path: path.to_path_buf(),
+                    message,
+                }
+                .into());
+            }
             ctx.register_parquet(name, path_str, ParquetReadOptions::default().file_extension(&ext))
                 .await
                 .map_err(with_context)?;
@@ -188,6 +196,17 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
     if !contains_parquet(path) {
         return Err(CatalogError::NoParquet(path.to_path_buf()).into());
     }
+    for part in parquet_files(path) {
+        let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+        if let Some(message) = footer::footer_problem(&part, len) {
+            return Err(CatalogError::Folder {
+                folder: path.to_path_buf(),
+                part: Some(part),
+                message,
+            }
+            .into());
+        }
+    }
     let mut url = path.to_string_lossy().into_owned();
     if !url.ends_with('/') {
         url.push('/');
@@ -231,12 +250,15 @@ fn starts_with_bracket(path: &Path) -> bool {
     buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
-/// The first `.parquet` file under `dir` (in path order) whose footer cannot be read, and why.
-fn first_unreadable_parquet(dir: &Path) -> Option<(PathBuf, String)> {
+/// Every `.parquet` file under `dir`, in path order.
+fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).ok()?.flatten() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
@@ -246,7 +268,12 @@ fn first_unreadable_parquet(dir: &Path) -> Option<(PathBuf, String)> {
         }
     }
     files.sort();
-    files.into_iter().find_map(|f| {
+    files
+}
+
+/// The first `.parquet` file under `dir` (in path order) whose footer cannot be read, and why.
+fn first_unreadable_parquet(dir: &Path) -> Option<(PathBuf, String)> {
+    parquet_files(dir).into_iter().find_map(|f| {
         let why = match std::fs::File::open(&f) {
             Ok(file) => parquet::file::reader::SerializedFileReader::new(file)
                 .err()?

@@ -7,7 +7,15 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
+
+/// The most pixels an image may have (128 Mi, e.g. 16384 x 8192): more than any camera photo,
+/// and a bound on what a header can make macsql allocate (a 48-byte PNG header can declare
+/// 150,994,944 x 48 pixels: found by the fuzz target `image`, input `oom-cef06993`).
+pub const MAX_PIXELS: u64 = 128 * 1024 * 1024;
+
+/// The most bytes a decoder may allocate (the RGBA buffer of `MAX_PIXELS` and some).
+const MAX_ALLOC: u64 = 4 * MAX_PIXELS + (64 << 20);
 
 /// Decodes the image at `path` into RGB (orientation applied).
 pub fn decode_file(path: &Path) -> Result<RgbImage, String> {
@@ -23,6 +31,17 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, String> {
     let reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decoder = reader
         .into_decoder()
+        .map_err(|e| format!("cannot decode image: {e}"))?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(format!(
+            "cannot decode image: {w} x {h} pixels is more than macsql decodes ({MAX_PIXELS} pixels)"
+        ));
+    }
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_ALLOC);
+    decoder
+        .set_limits(limits)
         .map_err(|e| format!("cannot decode image: {e}"))?;
     let orientation = decoder.orientation().ok();
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| format!("cannot decode image: {e}"))?;
@@ -124,6 +143,40 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         DynamicImage::ImageRgb8(img).write_to(&mut out, format).unwrap();
         out.into_inner()
+    }
+
+    /// CRC-32 (ISO-HDLC), as PNG chunks carry it.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    /// Regression test of fuzz finding `image` / `oom-cef06993`: a whole PNG whose header declares
+    /// 150,994,944 x 48 pixels made the decoder allocate 21 GB; it is refused before decoding.
+    #[test]
+    fn fuzz_image_oom_cef06993_a_png_header_of_150_million_by_48_pixels_is_refused() {
+        let mut png = encode(ImageFormat::Png);
+        // Signature (8), IHDR length (4) and type (4), then width and height, then the CRC over
+        // type and data (17 bytes).
+        png[16..20].copy_from_slice(&0x0900_0000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&48u32.to_be_bytes());
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        let err = decode(&png).unwrap_err();
+        assert!(
+            err.contains("150994944 x 48 pixels is more than macsql decodes"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -500,3 +500,38 @@ fn parquet_and_feather_files_of_every_codec_read() {
             .stdout("n,s\n3,1\n");
     }
 }
+
+/// Regression test of fuzz finding `label_scan` / `crash-97f60b4c`: a file ending in `PAR1` whose
+/// footer declares more metadata than the file holds made parquet's metadata decoder overflow (a
+/// panic where overflow checks are on). It is refused with the file named, alone or in a folder.
+#[test]
+fn fuzz_label_scan_crash_97f60b4c_a_footer_longer_than_its_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"PAR1".to_vec();
+    bytes.extend([0x1c; 100]);
+    bytes.extend(5000u32.to_le_bytes());
+    bytes.extend(b"PAR1");
+    let file = dir.path().join("cut.parquet");
+    std::fs::write(&file, &bytes).unwrap();
+    macsql()
+        .arg("--data")
+        .arg(&file)
+        .args(["-c", "SELECT count(*) FROM cut"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("cut.parquet").and(predicate::str::contains(
+                "declares 5000 bytes of metadata, but the file has only 112",
+            )),
+        );
+    let folder = dir.path().join("cat");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("part-0.parquet"), &bytes).unwrap();
+    macsql()
+        .arg("--data")
+        .arg(&folder)
+        .args(["-c", "SELECT count(*) FROM cat"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("part-0.parquet").and(predicate::str::contains("cut short")));
+}
