@@ -21,7 +21,7 @@ for t in "${targets[@]}"; do
   mkdir -p "fuzz/artifacts/$t"
   status=0
   (cd fuzz && cargo +nightly fuzz run --dev "$t" -- -max_total_time="$seconds" -max_len=65536 \
-      -rss_limit_mb=4096 -timeout=30 -print_final_stats=1) >"$log" 2>&1 || status=$?
+      -rss_limit_mb=4096 -timeout=60 -print_final_stats=1) >"$log" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo '?')
   crashes=$(find "fuzz/artifacts/$t" -type f \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' \) | wc -l)
