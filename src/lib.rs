@@ -91,7 +91,7 @@ pub use plot::PlotError;
 pub use shell::ShellError;
 
 // Annotation tables: the MAAD-Face vocabulary, the layout's metadata keys, writing a table.
-pub use annotations::{Band, Kind, MAAD_ATTRIBUTES, meta, write_parquet_atomic};
+pub use annotations::{Band, Kind, MAAD_ATTRIBUTES, command_line, meta, write_parquet_atomic};
 
 // `macsql annotate` and `macsql train`: the attribute classifier and its bundles.
 pub use mac::annotate::{AnnotateOptions, Summary as AnnotateSummary, annotate};

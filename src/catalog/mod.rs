@@ -193,10 +193,11 @@ async fn with_label_scans(ctx: &SessionContext, name: &str, path: &Path) -> Resu
 
 /// Registers a folder of Parquet files (hive-partitioned or not) as one table.
 async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
-    if !contains_parquet(path) {
+    let parts = parquet_files(path);
+    if parts.is_empty() {
         return Err(CatalogError::NoParquet(path.to_path_buf()).into());
     }
-    for part in parquet_files(path) {
+    for part in parts {
         let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
         if let Some(message) = footer::footer_problem(&part, len) {
             return Err(CatalogError::Folder {
@@ -281,20 +282,6 @@ fn first_unreadable_parquet(dir: &Path) -> Option<(PathBuf, String)> {
             Err(e) => e.to_string(),
         };
         Some((f, why))
-    })
-}
-
-fn contains_parquet(dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|e| {
-        let p = e.path();
-        if p.is_dir() {
-            contains_parquet(&p)
-        } else {
-            p.extension().is_some_and(|x| x.eq_ignore_ascii_case("parquet"))
-        }
     })
 }
 

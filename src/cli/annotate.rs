@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use macsql::{AnnotateOptions, Detect, FaceChoice, Kind, Result, TrainOptions, annotate, train};
 
-use super::{command_line, threads};
+use macsql::command_line;
+
+use super::threads;
 
 /// Arguments of `macsql annotate`.
 #[derive(Debug, Clone, clap::Args)]

@@ -72,8 +72,3 @@ pub enum Command {
 pub fn threads(flag: Option<usize>) -> usize {
     flag.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
-
-/// The command line as typed, stored in the metadata of the tables a command writes.
-pub fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
-}
