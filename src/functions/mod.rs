@@ -9,11 +9,8 @@ use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 pub mod attr_hist;
-mod attr_hist_groups;
 pub mod chi2_test;
 pub mod compare_attributes;
-mod compare_bootstrap;
-pub mod compare_options;
 pub mod hellinger;
 mod hist_args;
 pub mod hist_entropy;

@@ -1,28 +1,25 @@
 //! The annotation pipeline of `macsql annotate`: decode and preprocess batches in parallel
 //! (rayon) while earlier batches run through the models (two inference streams side by side
 //! when there are two threads or more), journal every finished batch to a part file next to
-//! the output, and merge the parts into the output atomically at the end.
-//! `--resume` keeps the rows of earlier parts (and of an existing output) and skips their images.
+//! the output, and merge the parts into the output atomically at the end (the journal and
+//! `--resume` are in [`super::journal`]).
 
-use std::collections::HashSet;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::MacError;
 use super::classifier::{Classifier, Detect};
 use super::inputs::{self, Input};
+use super::journal::{Journal, paths_of};
 use super::manifest::Bundle;
 use super::pipeline::{self, Batch, FaceChoice};
 use super::table::{self, Row};
 use crate::annotations::write_parquet_atomic;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What `macsql annotate` needs to know.
 #[derive(Debug, Clone)]
@@ -72,87 +69,6 @@ pub struct Summary {
     pub seconds: f64,
 }
 
-/// The journal folder of an output: `OUT.parquet.parts/` next to it.
-pub fn parts_dir(output: &Path) -> PathBuf {
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    output.with_file_name(format!("{name}.parts"))
-}
-
-fn part_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut parts: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("part-") && n.ends_with(".parquet"))
-        })
-        .collect();
-    parts.sort();
-    Ok(parts)
-}
-
-/// The number after the highest `part-N.parquet` in `dir` (0 when there is none): parts of a
-/// killed run may have gaps, so counting them would reuse a number.
-fn next_part_index(dir: &Path) -> Result<usize> {
-    Ok(part_files(dir)?
-        .iter()
-        .filter_map(|p| {
-            let name = p.file_name()?.to_str()?;
-            name.strip_prefix("part-")?
-                .strip_suffix(".parquet")?
-                .parse::<usize>()
-                .ok()
-        })
-        .max()
-        .map_or(0, |n| n + 1))
-}
-
-/// Reads a Parquet file written by an earlier run, checking it was made by the same bundle.
-fn read_previous(path: &Path, bundle: &Bundle, schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
-    let hash = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .and_then(|kv| kv.iter().find(|k| k.key == "macsql.bundle_hash"))
-        .and_then(|k| k.value.clone());
-    if hash.as_deref() != Some(bundle.hash.as_str()) {
-        return Err(MacError::Resume(format!(
-            "{} was not written with the model bundle {} (or the bundle changed since): \
-             run without --resume to start over",
-            path.display(),
-            bundle.path.display()
-        ))
-        .into());
-    }
-    let mut out = Vec::new();
-    for b in builder.build()? {
-        let b = b?;
-        out.push(RecordBatch::try_new(schema.clone(), b.columns().to_vec())?);
-    }
-    Ok(out)
-}
-
-fn paths_of(batches: &[RecordBatch]) -> HashSet<String> {
-    let mut done = HashSet::new();
-    for b in batches {
-        if let Some(col) = b.column(0).as_any().downcast_ref::<StringArray>() {
-            for i in 0..col.len() {
-                done.insert(col.value(i).to_string());
-            }
-        }
-    }
-    done
-}
-
 /// The string stored in the `path` column for an image.
 fn path_string(p: &Path) -> String {
     p.to_string_lossy().into_owned()
@@ -197,26 +113,13 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         ))
         .into());
     }
-    let parts = parts_dir(&opts.output);
-    let mut previous = Vec::new();
-    if opts.resume {
-        if opts.output.is_file() {
-            previous.extend(read_previous(&opts.output, &bundle, &schema)?);
-        }
-        for p in part_files(&parts)? {
-            previous.extend(read_previous(&p, &bundle, &schema)?);
-        }
-    } else if parts.exists() {
-        std::fs::remove_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
-    }
+    let (journal, previous) = Journal::open(&opts.output, opts.resume, &bundle, &schema)?;
     let done = paths_of(&previous);
     let todo: Vec<Input> = inputs
         .into_iter()
         .filter(|i| !done.contains(&path_string(&i.path)))
         .collect();
     let skipped = done.len();
-    std::fs::create_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
-    let first_part = next_part_index(&parts)?;
 
     let bar = super::progress::bar(opts.progress, todo.len(), "images");
 
@@ -245,20 +148,18 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                 }
             }
         });
-        // One inference worker per stream; each journals its batches to their own part files
-        // (numbered by batch, so the merged output keeps the input order).
+        // One inference worker per stream; each journals its batches to their own part files.
         let workers: Vec<_> = (0..streams)
             .map(|stream| {
                 let rx = rx.clone();
-                let (stop, bar, schema, parts) = (&stop, &bar, &schema, &parts);
+                let (stop, bar, schema, journal) = (&stop, &bar, &schema, &journal);
                 s.spawn(move || -> Result<Counts> {
                     let mut counts = Counts::default();
                     for (k, prepared) in rx.iter() {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        let part = parts.join(format!("part-{:06}.parquet", first_part + k));
-                        match journal_batch(classifier, stream, prepared, schema, opts, &part) {
+                        match journal_batch(classifier, stream, prepared, schema, opts, &journal.part(k)) {
                             Ok(c) => {
                                 counts += c;
                                 bar.inc(c.images as u64);
@@ -297,15 +198,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     bar.finish_and_clear();
     let counts = result?;
 
-    let mut batches = Vec::new();
-    if opts.resume && opts.output.is_file() {
-        batches.extend(read_previous(&opts.output, &bundle, &schema)?);
-    }
-    for p in part_files(&parts)? {
-        batches.extend(read_previous(&p, &bundle, &schema)?);
-    }
-    let rows = write_parquet_atomic(&opts.output, schema.clone(), batches.into_iter().map(Ok))?;
-    std::fs::remove_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
+    let rows = journal.commit(&opts.output, opts.resume, &bundle, &schema)?;
     Ok(Summary {
         annotated: counts.images,
         errors: counts.failed,
@@ -357,21 +250,4 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
     let streams = if opts.threads >= 2 { 2 } else { 1 };
     let classifier = Classifier::load_streams(bundle, (opts.threads / streams).max(1), streams, opts.detect)?;
     annotate_with(&classifier, opts)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn part_numbers_continue_after_the_highest_even_with_gaps() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(next_part_index(&dir.path().join("missing")).unwrap(), 0);
-        assert_eq!(next_part_index(dir.path()).unwrap(), 0);
-        for n in [0, 1, 3] {
-            std::fs::write(dir.path().join(format!("part-{n:06}.parquet")), b"").unwrap();
-        }
-        std::fs::write(dir.path().join("part-000009.parquet.tmp"), b"").unwrap();
-        assert_eq!(next_part_index(dir.path()).unwrap(), 4);
-    }
 }

@@ -23,6 +23,7 @@ pub mod detect;
 pub mod heads;
 pub mod images;
 pub mod inputs;
+pub mod journal;
 pub mod manifest;
 pub mod memo;
 pub mod pipeline;

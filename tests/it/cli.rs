@@ -220,7 +220,9 @@ fn malformed_csv_error_names_the_file() {
         .args(["-q", "-c", "SELECT * FROM bad"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("bad.csv").or(predicate::str::contains("line")));
+        .stderr(predicate::str::contains("bad.csv").and(predicate::str::contains(
+            "Expected 2 records, found 3 records at line 3",
+        )));
 }
 
 #[test]

@@ -1,10 +1,16 @@
 //! Runs every `tests/slt/*.slt` file (sqllogictest) against a fresh macsql engine.
 //!
 //! Files may use `$SHARED` for the `../shared/data` folder and `$TMP` for a scratch folder.
+//!
+//! Column types are checked (`query ITR`: I integer, R floating point or decimal, T text, ? any
+//! other type such as maps, lists, structs and booleans), and EXPLAIN / DESCRIBE / SHOW results
+//! are compared like any query. `MACSQL_SLT_COMPLETE=1 cargo test --test it slt` rewrites the
+//! expected results (and type letters) of every file from what macsql returns: review the diff.
 
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
+use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use async_trait::async_trait;
 use macsql::Engine;
@@ -27,6 +33,19 @@ fn cell_text(batch: &RecordBatch, col: usize, row: usize) -> String {
     if s.is_empty() { "(empty)".into() } else { s }
 }
 
+/// The sqllogictest type letter of an Arrow column type.
+fn column_type(dt: &DataType) -> DefaultColumnType {
+    match dt {
+        d if d.is_integer() => DefaultColumnType::Integer,
+        d if d.is_floating() || matches!(d, DataType::Decimal128(..) | DataType::Decimal256(..)) => {
+            DefaultColumnType::FloatingPoint
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => DefaultColumnType::Text,
+        DataType::Dictionary(_, v) => column_type(v),
+        _ => DefaultColumnType::Any,
+    }
+}
+
 #[async_trait]
 impl sqllogictest::AsyncDB for MacsqlDb {
     type Error = macsql::Error;
@@ -36,26 +55,28 @@ impl sqllogictest::AsyncDB for MacsqlDb {
         let sql = sql.replace("$SHARED", &self.shared).replace("$TMP", &self.tmp);
         let is_query = {
             let s = sql.trim_start().to_ascii_lowercase();
-            s.starts_with("select")
-                || s.starts_with("with")
-                || s.starts_with("values")
-                || s.starts_with("show")
+            ["select", "with", "values", "show", "explain", "describe"]
+                .iter()
+                .any(|k| s.starts_with(k))
         };
-        let batches = self.engine.sql_collect(&sql).await?;
+        let df = self.engine.sql(&sql).await?;
+        let types: Vec<DefaultColumnType> = df
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| column_type(f.data_type()))
+            .collect();
+        let batches = df.collect().await.map_err(macsql::Error::from)?;
         if !is_query {
             return Ok(DBOutput::StatementComplete(0));
         }
-        let ncols = batches.first().map(|b| b.num_columns()).unwrap_or(0);
         let mut rows = Vec::new();
         for b in &batches {
             for r in 0..b.num_rows() {
                 rows.push((0..b.num_columns()).map(|c| cell_text(b, c, r)).collect());
             }
         }
-        Ok(DBOutput::Rows {
-            types: vec![DefaultColumnType::Any; ncols],
-            rows,
-        })
+        Ok(DBOutput::Rows { types, rows })
     }
 
     async fn shutdown(&mut self) {}
@@ -98,7 +119,22 @@ async fn sql_logic_tests() {
                 })
             }
         });
-        if let Err(e) = runner.run_file_async(&file).await {
+        runner.with_column_validator(sqllogictest::strict_column_validator);
+        let outcome = if std::env::var_os("MACSQL_SLT_COMPLETE").is_some() {
+            runner
+                .update_test_file(
+                    &file,
+                    " ",
+                    sqllogictest::default_validator,
+                    sqllogictest::default_normalizer,
+                    sqllogictest::strict_column_validator,
+                )
+                .await
+                .map_err(|e| e.to_string())
+        } else {
+            runner.run_file_async(&file).await.map_err(|e| e.to_string())
+        };
+        if let Err(e) = outcome {
             failures.push(format!("{}: {e}", file.display()));
         }
     }

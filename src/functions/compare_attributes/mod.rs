@@ -2,12 +2,17 @@
 //! attribute's distribution between every ordered pair of datasets in one call.
 //!
 //! The comparison runs when the table is scanned: one `attr_hist ... GROUP BY dataset` query over
-//! the source (or one weighted query per attribute with `identity=`), then the divergences.
+//! the source (or one weighted query per attribute with `identity=`), then the divergences of
+//! every pair ([`row::compare_pair`], one named [`Comparison`] row each).
+
+mod bootstrap;
+pub mod options;
+pub mod row;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, Float64Builder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
@@ -19,12 +24,10 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 
-use super::compare_bootstrap::{kl_intervals, pair_seed};
-use super::compare_options::{CompareOptions, Undefined};
-use super::histogram::{Key, align, key_at, read_hist};
-use super::js_div::js_divergence;
-use super::kl_div::kl_divergence;
-use super::tvd::total_variation;
+use super::histogram::{key_at, read_hist};
+use options::CompareOptions;
+pub use row::Comparison;
+use row::{Dist, compare_pair};
 
 const NAME: &str = "compare_attributes";
 
@@ -142,9 +145,6 @@ fn source_sql(source: &str) -> String {
         source.split('.').map(ident).collect::<Vec<_>>().join(".")
     }
 }
-
-/// One attribute's distribution in one dataset: (value, weight, rows).
-type Dist = Vec<(Key, f64, u64)>;
 
 impl ComparisonTable {
     async fn compare(&self, ctx: &SessionContext) -> Result<RecordBatch> {
@@ -275,100 +275,19 @@ impl ComparisonTable {
     }
 
     fn build(&self, attributes: &[Field], dists: &BTreeMap<String, Vec<Dist>>) -> Result<RecordBatch> {
-        let o = &self.options;
-        let mut attr = StringBuilder::new();
-        let (mut dp, mut dq, mut note) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
-        let (mut np, mut nq) = (Int64Builder::new(), Int64Builder::new());
-        let mut floats: Vec<Float64Builder> = (0..10).map(|_| Float64Builder::new()).collect();
+        let mut rows = Vec::new();
         for (i, a) in attributes.iter().enumerate() {
             let labelled = a.data_type().is_integer();
             for (p_name, p_all) in dists {
                 for (q_name, q_all) in dists {
-                    if p_name == q_name {
-                        continue;
+                    if p_name != q_name {
+                        let names = [a.name().as_str(), p_name.as_str(), q_name.as_str()];
+                        rows.push(compare_pair(names, &p_all[i], &q_all[i], labelled, &self.options));
                     }
-                    let (p, q) = (&p_all[i], &q_all[i]);
-                    let undefined = |d: &Dist| -> Option<f64> {
-                        // fold from +0.0: an empty f64 `sum()` is -0.0.
-                        let total = d.iter().fold(0.0, |s, e| s + e.1);
-                        let zero = d
-                            .iter()
-                            .filter(|e| matches!(e.0, Key::Int(0)))
-                            .fold(0.0, |s, e| s + e.1);
-                        (labelled && total > 0.0).then(|| zero / total)
-                    };
-                    let (up, uq) = (undefined(p), undefined(q));
-                    let keep = |d: &Dist| -> Dist {
-                        d.iter()
-                            .filter(|e| {
-                                !(labelled && o.undefined == Undefined::Drop && matches!(e.0, Key::Int(0)))
-                            })
-                            .cloned()
-                            .collect()
-                    };
-                    let (p, q) = (keep(p), keep(q));
-                    let n = |d: &Dist| d.iter().map(|e| e.2).sum::<u64>();
-                    let (n_p, n_q) = (n(&p), n(&q));
-                    let mut notes = Vec::new();
-                    let mut vals = [None; 8];
-                    if n_p < o.min_n || n_q < o.min_n {
-                        notes.push(format!(
-                            "n_p = {n_p}, n_q = {n_q}: fewer than min_n = {} rows",
-                            o.min_n
-                        ));
-                    } else {
-                        let weights = |d: &Dist| d.iter().map(|e| (e.0.clone(), e.1)).collect::<Vec<_>>();
-                        let (pw, qw) = align(&weights(&p), &weights(&q));
-                        vals[0] = kl_divergence(&pw, &qw, o.alpha);
-                        vals[1] = kl_divergence(&qw, &pw, o.alpha);
-                        vals[2] = js_divergence(&pw, &qw);
-                        vals[3] = total_variation(&pw, &qw);
-                        if vals[0].is_some_and(f64::is_infinite) || vals[1].is_some_and(f64::is_infinite) {
-                            notes.push(
-                                "KL infinite: a value has no rows on one side (smooth with alpha=...)"
-                                    .to_string(),
-                            );
-                        }
-                        // With identity weights the effective sample size is the number of identities.
-                        let size = |d: &Dist, rows: u64| match o.identity {
-                            Some(_) => d.iter().map(|e| e.1).sum::<f64>().round() as u64,
-                            None => rows,
-                        };
-                        let seed = pair_seed(o.seed, &[a.name(), p_name, q_name]);
-                        if let Some(ci) =
-                            kl_intervals(&pw, &qw, size(&p, n_p), size(&q, n_q), o.alpha, o.bootstrap, seed)
-                        {
-                            vals[4] = Some(ci.pq.0);
-                            vals[5] = Some(ci.pq.1);
-                            vals[6] = Some(ci.qp.0);
-                            vals[7] = Some(ci.qp.1);
-                        }
-                    }
-                    attr.append_value(a.name());
-                    dp.append_value(p_name);
-                    dq.append_value(q_name);
-                    np.append_value(n_p as i64);
-                    nq.append_value(n_q as i64);
-                    let row = [
-                        vals[0], vals[1], vals[2], vals[3], up, uq, vals[4], vals[5], vals[6], vals[7],
-                    ];
-                    for (b, v) in floats.iter_mut().zip(row) {
-                        b.append_option(v);
-                    }
-                    note.append_option((!notes.is_empty()).then(|| notes.join("; ")));
                 }
             }
         }
-        let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(attr.finish()),
-            Arc::new(dp.finish()),
-            Arc::new(dq.finish()),
-            Arc::new(np.finish()),
-            Arc::new(nq.finish()),
-        ];
-        columns.extend(floats.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
-        columns.push(Arc::new(note.finish()));
-        Ok(RecordBatch::try_new(output_schema(), columns)?)
+        row::to_batch(&rows)
     }
 }
 

@@ -1,5 +1,6 @@
 //! From a query result to chart data: classifies the result's columns, picks the chart kind
-//! from the result's shape (or checks the kind the user named), and gathers the values.
+//! from the result's shape (or checks the kind the user named), and gathers the values (each
+//! chart kind in its own file).
 
 use std::collections::HashMap;
 
@@ -8,7 +9,15 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
+mod asymmetry;
+mod bars;
+mod heatmap;
+
 use super::{PlotError, PlotKind};
+use asymmetry::asymmetry_long;
+pub(crate) use bars::map_entries;
+use bars::{histogram_bars, long_bars, wide_bars};
+use heatmap::{heatmap_long, pairs};
 
 /// The role a result column can play in a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,236 +340,6 @@ fn index_of(keys: &mut Vec<String>, seen: &mut HashMap<String, usize>, key: Stri
     *seen.entry(key.clone()).or_insert_with(|| {
         keys.push(key);
         keys.len() - 1
-    })
-}
-
-fn long_bars(
-    table: &Table,
-    series_col: Option<usize>,
-    label_col: usize,
-    value_col: usize,
-    cols: &Columns,
-) -> Result<Bars, PlotError> {
-    let (mut categories, mut cat_seen) = (Vec::new(), HashMap::new());
-    let (mut series, mut ser_seen) = (Vec::new(), HashMap::new());
-    let mut cells: HashMap<(usize, usize), f64> = HashMap::new();
-    for r in 0..table.len {
-        let c = index_of(&mut categories, &mut cat_seen, table.text(label_col, r));
-        let s = match series_col {
-            Some(sc) => index_of(&mut series, &mut ser_seen, table.text(sc, r)),
-            None => index_of(&mut series, &mut ser_seen, cols.names[value_col].clone()),
-        };
-        if let Some(v) = table.number(value_col, r)
-            && cells.insert((c, s), v).is_some()
-        {
-            return Err(PlotError::Duplicate {
-                series: series[s].clone(),
-                category: categories[c].clone(),
-            });
-        }
-    }
-    let series = series
-        .into_iter()
-        .enumerate()
-        .map(|(s, name)| {
-            (
-                name,
-                (0..categories.len())
-                    .map(|c| cells.get(&(c, s)).copied())
-                    .collect(),
-            )
-        })
-        .collect();
-    Ok(Bars {
-        value_name: cols.names[value_col].clone(),
-        categories,
-        series,
-    })
-}
-
-fn wide_bars(table: &Table, label_col: usize, value_cols: &[usize], cols: &Columns) -> Bars {
-    Bars {
-        value_name: "value".into(),
-        categories: (0..table.len).map(|r| table.text(label_col, r)).collect(),
-        series: value_cols
-            .iter()
-            .map(|&v| {
-                (
-                    cols.names[v].clone(),
-                    (0..table.len).map(|r| table.number(v, r)).collect(),
-                )
-            })
-            .collect(),
-    }
-}
-
-/// Histogram values as shares of each row's total: one series per row, one category per key.
-fn histogram_bars(cols: &Columns, table: &Table) -> Bars {
-    let hist = table.columns[cols.histograms[0]].as_map_opt().cloned();
-    let (mut keys, mut seen) = (Vec::new(), HashMap::new());
-    let mut series = Vec::new();
-    for r in 0..table.len {
-        let name = if cols.labels.is_empty() {
-            format!("row {}", r + 1)
-        } else {
-            cols.labels
-                .iter()
-                .map(|&l| table.text(l, r))
-                .collect::<Vec<_>>()
-                .join(" / ")
-        };
-        let mut counts: Vec<(usize, f64)> = Vec::new();
-        if let Some(map) = hist.as_ref().filter(|m| !m.is_null(r)) {
-            let entries = map_entries(map, r);
-            for (k, v) in entries {
-                counts.push((index_of(&mut keys, &mut seen, k), v));
-            }
-        }
-        series.push((name, counts));
-    }
-    // Numeric keys (attribute labels 1 / 0 / -1, age groups) read best in numeric order.
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    if keys.iter().all(|k| k.parse::<f64>().is_ok()) {
-        order.sort_by(|&a, &b| {
-            keys[b]
-                .parse::<f64>()
-                .unwrap_or(0.0)
-                .total_cmp(&keys[a].parse::<f64>().unwrap_or(0.0))
-        });
-    }
-    let categories: Vec<String> = order.iter().map(|&i| keys[i].clone()).collect();
-    let series = series
-        .into_iter()
-        .map(|(name, counts)| {
-            let total: f64 = counts.iter().map(|(_, v)| v).sum();
-            let values = order
-                .iter()
-                .map(|&k| {
-                    let v = counts
-                        .iter()
-                        .find(|(i, _)| *i == k)
-                        .map(|(_, v)| *v)
-                        .unwrap_or(0.0);
-                    (total > 0.0).then(|| v / total)
-                })
-                .collect();
-            (name, values)
-        })
-        .collect();
-    Bars {
-        value_name: "share of rows".into(),
-        categories,
-        series,
-    }
-}
-
-/// The (key, count) entries of row `r` of a histogram map.
-pub(crate) fn map_entries(map: &MapArray, r: usize) -> Vec<(String, f64)> {
-    let entries = map.value(r);
-    let keys = entries.column(0).clone();
-    let values = cast(entries.column(1), &DataType::Float64).ok();
-    (0..entries.len())
-        .map(|i| {
-            let v = values
-                .as_ref()
-                .map(|a| a.as_primitive::<Float64Type>())
-                .filter(|a| !a.is_null(i))
-                .map(|a| a.value(i))
-                .unwrap_or(0.0);
-            (display(&keys, i), v)
-        })
-        .collect()
-}
-
-fn heatmap_long(table: &Table, cols: &Columns, pair: bool) -> Result<Heatmap, PlotError> {
-    let row_col = cols.labels[0];
-    let value_col = cols.values[0];
-    let (mut rows, mut row_seen) = (Vec::new(), HashMap::new());
-    let (mut columns, mut col_seen) = (Vec::new(), HashMap::new());
-    let mut cells: HashMap<(usize, usize), f64> = HashMap::new();
-    for r in 0..table.len {
-        let i = index_of(&mut rows, &mut row_seen, table.text(row_col, r));
-        let name = if pair {
-            format!(
-                "{}‖{}",
-                table.text(cols.labels[1], r),
-                table.text(cols.labels[2], r)
-            )
-        } else {
-            table.text(cols.labels[1], r)
-        };
-        let j = index_of(&mut columns, &mut col_seen, name);
-        if let Some(v) = table.number(value_col, r)
-            && cells.insert((i, j), v).is_some()
-        {
-            return Err(PlotError::Duplicate {
-                series: columns[j].clone(),
-                category: rows[i].clone(),
-            });
-        }
-    }
-    let values = (0..rows.len())
-        .map(|i| (0..columns.len()).map(|j| cells.get(&(i, j)).copied()).collect())
-        .collect();
-    Ok(Heatmap {
-        value_name: cols.names[value_col].clone(),
-        rows,
-        columns,
-        values,
-    })
-}
-
-/// The distinct ordered pairs (P, Q) of a long divergence result, in the order first seen.
-fn pairs(table: &Table, cols: &Columns) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for r in 0..table.len {
-        let p = (table.text(cols.labels[1], r), table.text(cols.labels[2], r));
-        if !out.contains(&p) {
-            out.push(p);
-        }
-    }
-    out
-}
-
-fn asymmetry_long(table: &Table, cols: &Columns) -> Result<Asymmetry, String> {
-    let pairs = pairs(table, cols);
-    let [(p, q), (q2, p2)] = pairs.as_slice() else {
-        return Err(format!(
-            "found {} ordered pairs (P, Q); an asymmetry chart needs exactly two, P‖Q and Q‖P",
-            pairs.len()
-        ));
-    };
-    if p != p2 || q != q2 {
-        return Err(format!(
-            "the pairs {p}‖{q} and {q2}‖{p2} are not one pair in both orders"
-        ));
-    }
-    let (value, label) = (cols.values[0], cols.labels[0]);
-    let (mut names, mut seen) = (Vec::new(), HashMap::new());
-    let mut xy: HashMap<usize, (Option<f64>, Option<f64>)> = HashMap::new();
-    for r in 0..table.len {
-        let i = index_of(&mut names, &mut seen, table.text(label, r));
-        let forward = table.text(cols.labels[1], r) == *p;
-        let e = xy.entry(i).or_default();
-        if forward {
-            e.0 = table.number(value, r);
-        } else {
-            e.1 = table.number(value, r);
-        }
-    }
-    let fname = &cols.names[value];
-    let points = names
-        .iter()
-        .enumerate()
-        .filter_map(|(i, n)| match xy.get(&i) {
-            Some((Some(x), Some(y))) => Some((n.clone(), *x, *y)),
-            _ => None,
-        })
-        .collect();
-    Ok(Asymmetry {
-        x_name: format!("{fname}({p}‖{q})"),
-        y_name: format!("{fname}({q}‖{p})"),
-        points,
     })
 }
 

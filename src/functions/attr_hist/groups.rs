@@ -11,7 +11,7 @@ use arrow::datatypes::{DataType, Int8Type, Int64Type, UInt8Type};
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-use super::histogram::build_map;
+use crate::functions::histogram::build_map;
 
 /// Histogram counts for many groups at once over a small integer domain.
 #[derive(Debug)]

@@ -7,7 +7,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::kl_div::kl_divergence;
+use crate::functions::kl_div::kl_divergence;
 
 /// A 95% percentile interval `(low, high)` for KL(P‖Q) and one for KL(Q‖P).
 #[derive(Debug, Clone, Copy, PartialEq)]
