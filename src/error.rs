@@ -1,5 +1,5 @@
 //! The library's typed error: one variant per subsystem error (catalog, demo, import, mac,
-//! output, plot, shell) or foreign error (DataFusion, Arrow, Parquet, polars), each shown as its
+//! output, plot, report, shell) or foreign error (DataFusion, Arrow, Parquet, polars), each shown as its
 //! own message. No variant also returns what it wraps from `source()`, so a chain of causes
 //! (anyhow's `{:#}`, say) prints every message once.
 
@@ -74,6 +74,9 @@ pub enum Error {
     /// A chart could not be drawn (wrong result shape, unknown kind, unwritable file).
     #[error("{0}")]
     Plot(crate::plot::PlotError),
+    /// A report could not be made (no datasets to compare, a wrong option).
+    #[error("{0}")]
+    Report(crate::report::ReportError),
     /// A shell command was misused (usage, unknown command or table, nothing to export).
     #[error("{0}")]
     Shell(crate::shell::ShellError),
@@ -113,6 +116,7 @@ wrap!(
     Import(crate::import::ImportError),
     Output(crate::output::OutputError),
     Plot(crate::plot::PlotError),
+    Report(crate::report::ReportError),
     Shell(crate::shell::ShellError),
 );
 

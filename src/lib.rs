@@ -76,6 +76,7 @@ mod output;
 mod plot;
 #[cfg(feature = "polars")]
 mod polars_bridge;
+mod report;
 mod shell;
 mod warnings;
 
@@ -88,6 +89,7 @@ pub use error::{Error, Result};
 pub use import::ImportError;
 pub use mac::MacError;
 pub use plot::PlotError;
+pub use report::ReportError;
 pub use shell::ShellError;
 
 // Annotation tables: the MAAD-Face vocabulary, the layout's metadata keys, writing a table.
@@ -110,6 +112,8 @@ pub use demo::{
     register as register_demo, write as write_demo,
 };
 
+// `macsql report` and `.report`: the HTML comparison report.
+pub use report::{ReportOptions, ReportSummary, write_report};
 // The shell and its output: sessions (batch and interactive), formats, charts, warnings.
 pub use output::PrintFormat;
 pub use plot::{PlotKind, plot_dataframe};

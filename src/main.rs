@@ -44,6 +44,7 @@ fn main() -> ExitCode {
             Some(Command::Import(args)) => Ok(cli::import::run(args)?),
             Some(Command::Demo(args)) => Ok(cli::demo::run(args)?),
             Some(Command::Train(args)) => Ok(cli::annotate::run_train(args).await?),
+            Some(Command::Report(args)) => Ok(cli::report::run(args).await?),
             None => cli::sql::run(cli, scripts).await,
         }
     });

@@ -285,6 +285,13 @@ fn first_unreadable_parquet(dir: &Path) -> Option<(PathBuf, String)> {
     })
 }
 
+/// The Parquet file behind a table registered from a single Parquet file, if `provider` is one.
+pub(crate) fn parquet_file_of(provider: &dyn datafusion::catalog::TableProvider) -> Option<PathBuf> {
+    provider
+        .downcast_ref::<LabelTable>()
+        .map(|t| t.path().to_path_buf())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

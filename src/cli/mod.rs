@@ -4,6 +4,7 @@
 pub mod annotate;
 pub mod demo;
 pub mod import;
+pub mod report;
 pub mod sql;
 
 use clap::{Parser, Subcommand};
@@ -66,6 +67,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Learn attribute heads from labelled images and write a bundle that labels them.
     Train(annotate::TrainArgs),
+    /// Write a self-contained HTML report comparing the datasets of annotation tables.
+    Report(report::ReportArgs),
 }
 
 /// The threads a command uses: `--threads`, else every core.

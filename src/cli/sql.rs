@@ -74,6 +74,10 @@ pub async fn run(cli: Cli, scripts: Vec<Script>) -> anyhow::Result<()> {
     for (i, script) in scripts.into_iter().enumerate() {
         let export = if i + 1 == n { cli.output.as_deref() } else { None };
         match script {
+            // `-c .tables`, `-c ".report out.html"`: dot commands work as in the shell.
+            Script::Sql(sql) if sql.trim_start().starts_with('.') => {
+                session.run_dot(sql.trim(), &mut out).await?;
+            }
             Script::Sql(sql) => session.run_sql(&sql, &mut out, export).await?,
             Script::File(path) => session.run_file(&path, &mut out, export).await?,
         }

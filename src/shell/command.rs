@@ -47,6 +47,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ".plot [bars|heatmap|asymmetry] [PATH.svg|PATH.png]",
         "chart the last result in the terminal, or into an SVG / PNG file",
     ),
+    (
+        ".report",
+        ".report PATH.html [--table T] [--by COL] [--attributes A,B] [--where COND] [--subgroups A,B] [--options OPTS] [--title T]",
+        "write an HTML report comparing the datasets of the registered tables",
+    ),
     (".functions", ".functions", "list macsql's own SQL functions"),
     (".quit", ".quit", "leave the shell (also .exit or Ctrl-D)"),
 ];
@@ -74,6 +79,8 @@ pub enum DotCommand {
     Export(PathBuf),
     /// `.plot [KIND] [PATH]`: chart the last result (terminal when no path).
     Plot(PlotKind, Option<PathBuf>),
+    /// `.report PATH [options]`
+    Report(PathBuf, Box<crate::report::ReportOptions>),
     /// `.functions`
     Functions,
     /// `.quit` / `.exit`
@@ -149,6 +156,7 @@ impl FromStr for DotCommand {
             ".read" if n == 1 => DotCommand::Read(PathBuf::from(&args[0])),
             ".export" if n == 1 => DotCommand::Export(PathBuf::from(&args[0])),
             ".plot" if n <= 2 => parse_plot(&args)?,
+            ".report" if n >= 1 => parse_report(&args)?,
             ".functions" if n == 0 => DotCommand::Functions,
             ".quit" | ".exit" | ".q" => DotCommand::Quit,
             known if COMMANDS.iter().any(|(c, _, _)| *c == known) => return Err(usage(known)),
@@ -176,6 +184,39 @@ fn parse_plot(args: &[String]) -> Result<DotCommand> {
         [kind, file] => DotCommand::Plot(kind.parse()?, Some(path(file)?)),
         _ => return Err(usage(".plot")),
     })
+}
+
+/// `.report PATH.html [--key value]...`: the options of `macsql report` that make sense for
+/// tables already registered.
+fn parse_report(args: &[String]) -> Result<DotCommand> {
+    let path = PathBuf::from(&args[0]);
+    let mut o = crate::report::ReportOptions {
+        command: format!(".report {}", args.join(" ")),
+        ..Default::default()
+    };
+    let list = |v: &str| -> Vec<String> {
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let mut rest = args[1..].iter();
+    while let Some(key) = rest.next() {
+        let value = rest.next().ok_or_else(|| usage(".report"))?.clone();
+        match key.as_str() {
+            "--table" => o.tables.push(value),
+            "--by" => o.by = value,
+            "--kind-column" => o.kind_column = value,
+            "--attributes" => o.attributes = list(&value),
+            "--where" => o.where_ = Some(value),
+            "--subgroups" => o.subgroups = list(&value),
+            "--options" => o.options = value,
+            "--title" => o.title = Some(value),
+            _ => return Err(usage(".report")),
+        }
+    }
+    Ok(DotCommand::Report(path, Box::new(o)))
 }
 
 /// The text of `.help`.
@@ -252,6 +293,21 @@ impl DotCommand {
                 let text =
                     crate::plot::plot_dataframe(df, kind, path.as_deref(), session.options.width).await?;
                 w(out, &text)?;
+            }
+            DotCommand::Report(path, opts) => {
+                let s = crate::report::write_report(&session.engine, &opts, &path).await?;
+                w(
+                    out,
+                    &format!(
+                        "{}\nwrote {} ({} KiB: {} datasets, {} attributes) in {:.2}s\n",
+                        s.headline,
+                        path.display(),
+                        s.bytes.div_ceil(1024),
+                        s.datasets,
+                        s.attributes,
+                        s.seconds
+                    ),
+                )?;
             }
             DotCommand::Functions => {
                 let names = crate::functions::names();

@@ -9,6 +9,7 @@ mod label_scan;
 mod mac;
 mod plot;
 mod polars_bridge;
+mod report;
 mod shell_pty;
 mod slt;
 mod train;

@@ -30,6 +30,11 @@ impl LabelTable {
     pub fn new(inner: Arc<dyn TableProvider>, path: PathBuf) -> Self {
         LabelTable { inner, path }
     }
+
+    /// The Parquet file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
 }
 
 #[async_trait]
