@@ -285,16 +285,51 @@ fn first_unreadable_parquet(dir: &Path) -> Option<(PathBuf, String)> {
     })
 }
 
-/// The Parquet file behind a table registered from a single Parquet file, if `provider` is one.
-pub(crate) fn parquet_file_of(provider: &dyn datafusion::catalog::TableProvider) -> Option<PathBuf> {
-    provider
-        .downcast_ref::<LabelTable>()
-        .map(|t| t.path().to_path_buf())
+/// The local file or folder a table was registered from: the Parquet file of a label-scan
+/// table, or the first location of a listing table (`file://` URLs only).
+pub(crate) fn source_path_of(provider: &dyn datafusion::catalog::TableProvider) -> Option<PathBuf> {
+    if let Some(t) = provider.downcast_ref::<LabelTable>() {
+        return Some(t.path().to_path_buf());
+    }
+    let listing = provider.downcast_ref::<datafusion::datasource::listing::ListingTable>()?;
+    let url = listing.table_paths().first()?.as_str();
+    Some(PathBuf::from(percent_decode(url.strip_prefix("file://")?)))
+}
+
+/// Decodes `%XX` escapes (as in a `file://` URL's path).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = || {
+            std::str::from_utf8(bytes.get(i + 1..i + 3)?)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        };
+        match (bytes[i], hex()) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_urls_are_decoded() {
+        assert_eq!(percent_decode("/tmp/a%20b/%C3%A4.parquet"), "/tmp/a b/ä.parquet");
+        assert_eq!(percent_decode("/x%2"), "/x%2");
+    }
 
     #[test]
     fn names_are_sanitized() {

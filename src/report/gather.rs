@@ -112,10 +112,10 @@ async fn provenance(engine: &Engine, table: &str) -> Result<(Option<PathBuf>, BT
         .filter(|(k, _)| keep(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let path = crate::catalog::parquet_file_of(provider.as_ref());
+    let path = crate::catalog::source_path_of(provider.as_ref());
     if metadata.is_empty()
-        && let Some(p) = &path
-        && let Ok(file) = std::fs::File::open(p)
+        && let Some(p) = path.as_deref().and_then(first_parquet)
+        && let Ok(file) = std::fs::File::open(&p)
         && let Ok(reader) = parquet::file::serialized_reader::SerializedFileReader::new(file)
     {
         use parquet::file::reader::FileReader;
@@ -130,6 +130,21 @@ async fn provenance(engine: &Engine, table: &str) -> Result<(Option<PathBuf>, BT
         }
     }
     Ok((path, metadata))
+}
+
+/// `path` when it is a Parquet file, else the first Parquet file in the folder `path` (in name
+/// order, hive partitions included).
+fn first_parquet(path: &std::path::Path) -> Option<PathBuf> {
+    if path.is_file() {
+        return (path.extension().and_then(|e| e.to_str()) == Some("parquet")).then(|| path.to_path_buf());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    entries.iter().find_map(|p| first_parquet(p))
 }
 
 /// The attribute-like columns of a schema, in order, without the dataset, kind and identity

@@ -669,7 +669,12 @@ pub fn render(
     command: &str,
     agreement_figures: Option<&Agreement>,
 ) -> String {
-    let simulated = g.inputs.iter().any(|i| i.simulated());
+    let simulated: Vec<&str> = g
+        .inputs
+        .iter()
+        .filter(|i| i.simulated())
+        .map(|i| i.table.as_str())
+        .collect();
     let title = opts.title.clone().unwrap_or_else(|| {
         let names: Vec<&str> = g.datasets.iter().map(|d| d.dataset.as_str()).collect();
         format!("macsql report: {}", names.join(" vs "))
@@ -678,11 +683,15 @@ pub fn render(
     let ranks = ranking(g);
     let mut body = String::new();
     let _ = writeln!(body, "<header><h1>{}</h1>", escape(&title));
-    if simulated {
-        body.push_str(
-            "<p class=\"simulated\" id=\"simulated\"><strong>SIMULATED DATA</strong> <span>The input is \
-             macsql's simulated demo catalog, not annotations of real images: its numbers illustrate \
-             the method only.</span></p>\n",
+    if !simulated.is_empty() {
+        let _ = writeln!(
+            body,
+            "<p class=\"simulated\" id=\"simulated\"><strong>SIMULATED DATA</strong> <span>{} {} \
+             macsql's simulated demo catalog, not annotations of real images; numbers computed from \
+             {} illustrate the method only.</span></p>",
+            escape(&simulated.join(", ")),
+            if simulated.len() == 1 { "is" } else { "are" },
+            if simulated.len() == 1 { "it" } else { "them" }
         );
     }
     let _ = writeln!(

@@ -334,3 +334,48 @@ fn the_report_renders_in_headless_chromium() {
     );
     assert!(dir.path().join("report-desktop.png").is_file() && dir.path().join("report-phone.png").is_file());
 }
+
+#[test]
+fn annotations_by_the_built_in_bundle_get_its_held_out_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tables = Vec::new();
+    for (folder, dataset, kind) in [
+        ("real/ffhq", "ffhq", "real"),
+        ("synthetic/stylegan2", "stylegan2", "synthetic"),
+    ] {
+        let images = dir.path().join(dataset);
+        std::fs::create_dir(&images).unwrap();
+        let source = shared_data(&format!("images/{folder}"));
+        let mut names: Vec<_> = std::fs::read_dir(&source)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for p in names.iter().take(12) {
+            std::fs::copy(p, images.join(p.file_name().unwrap())).unwrap();
+        }
+        let out = dir.path().join(format!("{dataset}.parquet"));
+        macsql()
+            .env_remove("MACSQL_MODEL")
+            .args(["annotate", "--dataset", dataset, "--kind", kind, "-q", "-o"])
+            .arg(&out)
+            .arg(&images)
+            .assert()
+            .success();
+        tables.push(out);
+    }
+    let page = dir.path().join("mac.html");
+    macsql()
+        .args(["report", "-q", "--options", "min_n=1", "--data"])
+        .args(&tables)
+        .arg("-o")
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("were labelled by the built-in bundle <code>mac-default</code>"));
+    assert!(html.contains("<table class=\"sortable\" id=\"agreement-table\">"));
+    assert!(html.contains("<td>Eyeglasses</td>") && html.contains("yes (a learned head)"));
+    assert!(html.contains("mac:mac-default"));
+}
