@@ -21,8 +21,8 @@ pub const SECTIONS: [(&str, &str); 9] = [
     ("headline", "Headline"),
     ("heatmap", "KL divergence heat map"),
     ("asymmetry", "Asymmetry"),
-    ("ranking", "Attributes ranked by divergence"),
     ("attributes", "Per attribute"),
+    ("ranking", "Attributes ranked by divergence"),
     ("subgroups", "Subgroups"),
     ("agreement", "Classifier agreement"),
     ("numbers", "All numbers"),
@@ -418,7 +418,7 @@ fn per_attribute(g: &Gathered, ranks: &[Rank], out: &mut String) {
     out.push_str(
         "<p class=\"key\">Share of each label in each dataset:<span class=\"neg\"></span>-1 \
          (negative)<span class=\"zero\"></span>0 (undefined)<span class=\"pos\"></span>1 (positive). \
-         Attributes in ranked order.</p>\n",
+         Attributes in ranked order (the <a href=\"#ranking\">ranking</a> follows).</p>\n",
     );
     for k in ranks {
         let a = &k.attribute;
@@ -709,8 +709,8 @@ pub fn render(
     headline(g, &pairs, &mut body);
     heatmap(g, &mut body);
     asymmetry(g, &pairs, &mut body);
-    ranked(&ranks, !pairs.is_empty(), &mut body);
     per_attribute(g, &ranks, &mut body);
+    ranked(&ranks, !pairs.is_empty(), &mut body);
     subgroups(g, &mut body);
     agreement(agreement_figures, &mut body);
     numbers(g, &mut body);

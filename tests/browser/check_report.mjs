@@ -21,8 +21,8 @@ const SECTIONS = [
   ["headline", "Headline"],
   ["heatmap", "KL divergence heat map"],
   ["asymmetry", "Asymmetry"],
-  ["ranking", "Attributes ranked by divergence"],
   ["attributes", "Per attribute"],
+  ["ranking", "Attributes ranked by divergence"],
   ["subgroups", "Subgroups"],
   ["agreement", "Classifier agreement"],
   ["numbers", "All numbers"],
@@ -97,6 +97,12 @@ try {
   await page.screenshot({ path: path.join(outDir, "report-phone.png") });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `no sideways scrolling on a phone (page is ${overflow}px too wide)`);
+  // Printing: the print layout hides navigation and downloads and renders to PDF pages.
+  await page.emulateMedia({ media: "print" });
+  const printHidden = await page.$eval("nav", (n) => getComputedStyle(n).display === "none");
+  check(printHidden, "the print layout hides the navigation");
+  const pdf = await page.pdf({ path: path.join(outDir, "report.pdf"), format: "A4" });
+  check(pdf.length > 10000, `printed to PDF (${pdf.length} bytes)`);
 
   Object.assign(results, {
     requests: requests.length,
@@ -106,6 +112,7 @@ try {
     sections: SECTIONS.length,
     charts: sizes.length,
     headline,
+    pdfBytes: (await import("node:fs")).statSync(path.join(outDir, "report.pdf")).size,
   });
 } finally {
   await browser.close();

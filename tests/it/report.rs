@@ -13,8 +13,8 @@ const HEADINGS: [(&str, &str); 9] = [
     ("headline", "Headline"),
     ("heatmap", "KL divergence heat map"),
     ("asymmetry", "Asymmetry"),
-    ("ranking", "Attributes ranked by divergence"),
     ("attributes", "Per attribute"),
+    ("ranking", "Attributes ranked by divergence"),
     ("subgroups", "Subgroups"),
     ("agreement", "Classifier agreement"),
     ("numbers", "All numbers"),
@@ -332,7 +332,15 @@ fn the_report_renders_in_headless_chromium() {
         stdout.contains("\"requests\":0") && stdout.contains("\"consoleErrors\":0"),
         "{stdout}"
     );
-    assert!(dir.path().join("report-desktop.png").is_file() && dir.path().join("report-phone.png").is_file());
+    for shot in [
+        "report-desktop.png",
+        "report-headline.png",
+        "report-dark.png",
+        "report-phone.png",
+        "report.pdf",
+    ] {
+        assert!(dir.path().join(shot).is_file(), "{shot}");
+    }
 }
 
 #[test]
