@@ -222,6 +222,8 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 pre { background: var(--card); padding: 0.5rem 0.8rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 .chart { background: #ffffff; border: 1px solid var(--line); border-radius: 6px; padding: 4px; display: inline-block; max-width: 100%; }
 .chart svg { max-width: 100%; height: auto; display: block; }
+.chart.wide { max-width: none; margin: 0; }
+.chart.wide svg { max-width: none; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .attr { border: 1px solid var(--line); border-radius: 6px; padding: 0.4rem 0.9rem 0.2rem; margin: 0.8rem 0; }
 .attr h3 { margin-top: 0.3rem; }

@@ -115,16 +115,27 @@ fn ranking(g: &Gathered) -> Vec<Rank> {
     out
 }
 
+/// Charts wider than this (pixels; 1.3 times the page's content width) scroll instead of shrinking.
+const WIDE_CHART: u32 = 1480;
+
 fn chart_svg(chart: &ChartData, title: &str) -> String {
     match crate::plot::draw::render(chart, title, ImageFormat::Svg) {
-        Ok((bytes, _)) => {
+        Ok((bytes, (width, _))) => {
             let svg = String::from_utf8_lossy(&bytes).into_owned();
             // Drop an XML declaration: the SVG is inline in HTML.
             let svg = match svg.find("<svg") {
                 Some(i) => svg[i..].to_string(),
                 None => svg,
             };
-            format!("<figure class=\"chart\">{svg}</figure>")
+            // A chart much wider than the page (a heat map of many dataset pairs) is drawn at 60%
+            // of its size and scrolls in its own box: shrunk to fit, its labels would be too small
+            // to read.
+            if width > WIDE_CHART {
+                let svg = svg.replacen("<svg ", &format!("<svg style=\"width: {}px\" ", width * 3 / 5), 1);
+                format!("<div class=\"scroll\"><figure class=\"chart wide\">{svg}</figure></div>")
+            } else {
+                format!("<figure class=\"chart\">{svg}</figure>")
+            }
         }
         Err(e) => format!(
             "<p class=\"muted\">chart not drawn: {}</p>",
