@@ -488,17 +488,22 @@ fn subgroup(g: &Gathered, i: usize, s: &Subgroup, out: &mut String) {
         "<h3 id=\"subgroup-{i}\">Subgroup <code>{}</code></h3>",
         escape(&s.condition)
     );
-    let rows: String = s
-        .rows
-        .iter()
-        .map(|(d, n)| format!("{} {}", escape(d), super::html::thousands(*n)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let _ = write!(
-        out,
-        "<p>Rows: {}.</p>",
-        if rows.is_empty() { "none".into() } else { rows }
-    );
+    // Rows per dataset in the subgroup, and its share of the dataset.
+    let mut t = Table::new(&["dataset", "kind", "rows in the subgroup", "share of the dataset"]);
+    for d in &g.datasets {
+        let n = s
+            .rows
+            .iter()
+            .find(|(name, _)| *name == d.dataset)
+            .map_or(0, |r| r.1);
+        t.rows.push(vec![
+            Cell::text(&d.dataset),
+            Cell::text(d.kind.clone().unwrap_or_else(|| "-".into())),
+            Cell::int(n),
+            Cell::num(Some(n as f64 / d.rows as f64).filter(|v| v.is_finite()), pct),
+        ]);
+    }
+    out.push_str(&t.html(&format!("subgroup-{i}-rows"), "Rows per dataset"));
     let pairs = summarise(&s.comparisons, &g.kinds);
     let skipped = s.comparisons.iter().filter(|r| r.kl_pq.is_none()).count();
     if skipped > 0 {

@@ -87,6 +87,7 @@ fn the_demo_report_has_every_section_and_makes_no_request() {
     for i in 0..3 {
         assert!(html.contains(&format!("<h3 id=\"subgroup-{i}\">")));
     }
+    assert!(html.contains("id=\"subgroup-1-rows\"><caption>Rows per dataset</caption>"));
     assert!(html.contains("<code>Senior = 1</code>") && html.contains("<code>&quot;Young&quot; = -1</code>"));
     // Four asymmetry charts (2 real x 2 synthetic datasets), and the heat map of 12 ordered pairs,
     // too wide for the page, at 60% of its size in a scrolling box.
