@@ -100,6 +100,7 @@ pub use mac::annotate::{AnnotateOptions, Summary as AnnotateSummary, annotate};
 pub use mac::classifier::Detect;
 pub use mac::manifest::Bundle;
 pub use mac::pipeline::FaceChoice;
+pub use mac::shard::Shard;
 pub use mac::train::{AttributeOutcome, BandChoice, Fitted, TrainOptions, TrainSummary, train};
 
 // `macsql import`: existing annotation sets.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use macsql::{AnnotateOptions, Detect, FaceChoice, Kind, Result, TrainOptions, annotate, train};
+use macsql::{AnnotateOptions, Detect, FaceChoice, Kind, Result, Shard, TrainOptions, annotate, train};
 
 use macsql::command_line;
 
@@ -45,6 +45,11 @@ pub struct AnnotateArgs {
     /// Complete an interrupted run: skip images already in the output.
     #[arg(long)]
     pub resume: bool,
+    /// Annotate one shard of the images: I/N (0 <= I < N), auto (a Slurm job array) or auto/N
+    /// (the index from JOB_COMPLETION_INDEX); an image's shard is a hash of its path relative
+    /// to the input folder, so N jobs cover every image exactly once.
+    #[arg(long, value_name = "I/N|auto|auto/N")]
+    pub shard: Option<String>,
     /// No progress bar or summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -65,6 +70,7 @@ impl AnnotateArgs {
             threads: threads(self.threads),
             identity_from_dir: self.identity_from_dir,
             resume: self.resume,
+            shard: None,
             progress: !self.quiet,
             command: command_line(),
         }
@@ -73,11 +79,16 @@ impl AnnotateArgs {
 
 /// Runs `macsql annotate`.
 pub fn run(args: AnnotateArgs) -> Result<()> {
-    let summary = annotate(&args.options())?;
+    let mut options = args.options();
+    if let Some(text) = &args.shard {
+        options.shard = Some(text.parse::<Shard>()?);
+    }
+    let summary = annotate(&options)?;
     if !args.quiet {
         let rate = summary.annotated as f64 / summary.seconds.max(1e-9);
+        let shard = options.shard.map_or(String::new(), |s| format!("shard {s}: "));
         eprintln!(
-            "annotated {} images ({} unreadable, {} without a face, {} done earlier) in {:.1} s ({rate:.1} images/s); {} rows in {}",
+            "{shard}annotated {} images ({} unreadable, {} without a face, {} done earlier) in {:.1} s ({rate:.1} images/s); {} rows in {}",
             summary.annotated,
             summary.errors,
             summary.no_face,

@@ -46,6 +46,8 @@ pub struct AnnotateOptions {
     pub identity_from_dir: bool,
     /// Continue an interrupted run.
     pub resume: bool,
+    /// Annotate only this shard of the images (`--shard I/N`).
+    pub shard: Option<super::shard::Shard>,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
     /// The command line, stored in the output's metadata.
@@ -100,7 +102,11 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     let start = Instant::now();
     let bundle = classifier.bundle.clone();
     let detected = classifier.detector().is_some();
-    let schema = table::schema(&bundle, table::metadata(&bundle, &opts.command, detected));
+    let mut metadata = table::metadata(&bundle, &opts.command, detected);
+    if let Some(shard) = opts.shard {
+        metadata.insert("macsql.shard".into(), shard.to_string());
+    }
+    let schema = table::schema(&bundle, metadata);
     let inputs = inputs::list(&opts.paths, opts.identity_from_dir)?;
     if inputs.is_empty() {
         return Err(MacError::Annotate(format!(
@@ -113,6 +119,10 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         ))
         .into());
     }
+    let inputs: Vec<Input> = match opts.shard {
+        Some(shard) => inputs.into_iter().filter(|i| shard.contains(&i.key)).collect(),
+        None => inputs,
+    };
     let (journal, previous) = Journal::open(&opts.output, opts.resume, &bundle, &schema)?;
     let done = paths_of(&previous);
     let todo: Vec<Input> = inputs

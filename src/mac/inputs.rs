@@ -15,6 +15,18 @@ pub struct Input {
     pub path: PathBuf,
     /// Its identity, when known.
     pub identity: Option<String>,
+    /// Its path relative to the input root, `/`-separated (the folder given, or the path as a
+    /// CSV listing writes it; a file given directly: its name): what `--shard` hashes.
+    pub key: String,
+}
+
+/// `path` relative to `root`, with `/` separators.
+fn relative_key(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Whether `path` has an image extension.
@@ -64,7 +76,12 @@ pub fn list(paths: &[PathBuf], identity_from_dir: bool) -> Result<Vec<Input>, Ma
         if p.is_dir() {
             for img in list_images(p)? {
                 let identity = identity_from_dir.then(|| parent_name(&img)).flatten();
-                out.push(Input { path: img, identity });
+                let key = relative_key(&img, p);
+                out.push(Input {
+                    path: img,
+                    identity,
+                    key,
+                });
             }
         } else if p.is_file() {
             let is_csv = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
@@ -80,6 +97,9 @@ pub fn list(paths: &[PathBuf], identity_from_dir: bool) -> Result<Vec<Input>, Ma
                 out.push(Input {
                     path: p.clone(),
                     identity,
+                    key: p
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
                 });
             } else {
                 return Err(MacError::Input {
@@ -145,7 +165,11 @@ pub fn read_csv(csv_path: &Path) -> Result<Vec<Input>, MacError> {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(String::from);
-        out.push(Input { path, identity });
+        out.push(Input {
+            path,
+            identity,
+            key: raw.to_string(),
+        });
     }
     Ok(out)
 }
@@ -172,6 +196,10 @@ mod tests {
         assert_eq!(got[0].identity.as_deref(), Some("alice"));
         assert_eq!(got[1].path, PathBuf::from("/abs/2.png"));
         assert_eq!(got[1].identity, None);
+        assert_eq!(
+            (got[0].key.as_str(), got[1].key.as_str()),
+            ("a/1.jpg", "/abs/2.png")
+        );
         std::fs::write(&csv, "name\nx\n").unwrap();
         let e = read_csv(&csv).unwrap_err().to_string();
         assert!(e.contains("list.csv") && e.contains("line 1"), "{e}");

@@ -32,6 +32,7 @@ pub mod progress;
 pub mod regions;
 pub mod resample;
 pub mod runtime;
+pub mod shard;
 pub mod table;
 pub mod train;
 pub mod udf;

@@ -418,3 +418,116 @@ fn a_cached_onnx_runtime_that_is_not_the_pinned_build_is_refused() {
     );
     assert!(!out.exists());
 }
+
+/// `--shard I/N`: three shards run as separate processes annotate every image exactly once, and
+/// their union equals one unsharded run (same rows, same probabilities); `--shard auto` reads a
+/// Slurm job array; a bad shard is named.
+#[test]
+fn three_shards_cover_every_image_once_and_equal_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("images");
+    std::fs::create_dir(&images).unwrap();
+    let source = shared_data("images/real/ffhq");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&source)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files.iter().take(15) {
+        std::fs::copy(f, images.join(f.file_name().unwrap())).unwrap();
+    }
+    let run = |out: &Path, shard: Option<&str>, env: &[(&str, &str)]| {
+        let mut cmd = macsql();
+        cmd.args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
+            .arg(out)
+            .arg(&images);
+        if let Some(s) = shard {
+            cmd.args(["--shard", s]);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.assert().success();
+    };
+    let whole = dir.path().join("whole.parquet");
+    run(&whole, None, &[]);
+    let mut union: Vec<(String, Option<f32>)> = Vec::new();
+    for i in 0..3 {
+        let out = dir.path().join(format!("shard-{i}.parquet"));
+        if i == 2 {
+            // The last one as task 3 of a Slurm array numbered 1-3.
+            let env = [
+                ("SLURM_ARRAY_TASK_ID", "3"),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+                ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ];
+            run(&out, Some("auto"), &env);
+        } else {
+            run(&out, Some(&format!("{i}/3")), &[]);
+        }
+        assert_eq!(
+            file_metadata(&out).get("macsql.shard").map(String::as_str),
+            Some(format!("{i}/3").as_str())
+        );
+        for b in read_parquet(&out) {
+            let paths = strings(&b, "path");
+            let male = floats(&b, "Male_p");
+            union.extend(paths.into_iter().map(Option::unwrap).zip(male));
+        }
+    }
+    let mut expected: Vec<(String, Option<f32>)> = Vec::new();
+    for b in read_parquet(&whole) {
+        expected.extend(
+            strings(&b, "path")
+                .into_iter()
+                .map(Option::unwrap)
+                .zip(floats(&b, "Male_p")),
+        );
+    }
+    union.sort_by(|a, b| a.0.cmp(&b.0));
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(expected.len(), 15);
+    let paths: HashSet<&String> = union.iter().map(|r| &r.0).collect();
+    assert_eq!(paths.len(), union.len(), "an image in two shards");
+    assert_eq!(union, expected, "the shards' union is the unsharded run");
+    // A folder of the shards' files is one table.
+    let shards = dir.path().join("shards");
+    std::fs::create_dir(&shards).unwrap();
+    for i in 0..3 {
+        let name = format!("shard-{i}.parquet");
+        std::fs::rename(dir.path().join(&name), shards.join(&name)).unwrap();
+    }
+    macsql()
+        .arg("--data")
+        .arg(&shards)
+        .args([
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT count(*) AS n, count(DISTINCT path) AS d FROM shards",
+        ])
+        .assert()
+        .success()
+        .stdout("n,d\n15,15\n");
+    macsql()
+        .args([
+            "annotate",
+            "--dataset",
+            "ffhq",
+            "--kind",
+            "real",
+            "-q",
+            "--shard",
+            "3/3",
+            "-o",
+        ])
+        .arg(dir.path().join("x.parquet"))
+        .arg(&images)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--shard 3/3: needs 0 <= I < N, got I = 3, N = 3",
+        ));
+}
