@@ -291,45 +291,26 @@ pub(crate) fn source_path_of(provider: &dyn datafusion::catalog::TableProvider) 
     if let Some(t) = provider.downcast_ref::<LabelTable>() {
         return Some(t.path().to_path_buf());
     }
-    let listing = provider.downcast_ref::<datafusion::datasource::listing::ListingTable>()?;
-    let url = listing.table_paths().first()?.as_str();
-    Some(PathBuf::from(percent_decode(url.strip_prefix("file://")?)))
+    let listing = provider.downcast_ref::<ListingTable>()?;
+    let url: &url::Url = listing.table_paths().first()?.as_ref();
+    url.to_file_path().ok()
 }
 
-/// Decodes `%XX` escapes (as in a `file://` URL's path).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = || {
-            std::str::from_utf8(bytes.get(i + 1..i + 3)?)
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        };
-        match (bytes[i], hex()) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
+/// `path` when it is a Parquet file, else the first Parquet file under the folder `path` (in
+/// path order, hive partitions included).
+pub(crate) fn first_parquet_file(path: &Path) -> Option<PathBuf> {
+    if path.is_file() {
+        return path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("parquet"))
+            .then(|| path.to_path_buf());
     }
-    String::from_utf8_lossy(&out).into_owned()
+    parquet_files(path).into_iter().next()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_urls_are_decoded() {
-        assert_eq!(percent_decode("/tmp/a%20b/%C3%A4.parquet"), "/tmp/a b/ä.parquet");
-        assert_eq!(percent_decode("/x%2"), "/x%2");
-    }
 
     #[test]
     fn names_are_sanitized() {

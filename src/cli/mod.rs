@@ -71,6 +71,23 @@ pub enum Command {
     Report(report::ReportArgs),
 }
 
+/// Registers every `--data` spec (PATH or NAME=PATH) and returns the table names. DataFusion
+/// reads tables by URL, so a path must be UTF-8: the one that is not is named.
+pub async fn register_data(
+    engine: &macsql::Engine,
+    specs: &[std::ffi::OsString],
+) -> macsql::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for spec in specs {
+        let spec = spec
+            .to_str()
+            .ok_or_else(|| macsql::Error::from(macsql::CatalogError::NonUtf8Path(PathBuf::from(spec))))?;
+        // Registration errors name the file already.
+        names.push(engine.register_spec(spec).await?);
+    }
+    Ok(names)
+}
+
 /// The threads a command uses: `--threads`, else every core.
 pub fn threads(flag: Option<usize>) -> usize {
     flag.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

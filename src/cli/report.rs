@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use macsql::{CatalogError, Engine, Error, ReportOptions, Result, register_demo, write_report};
+use macsql::{Engine, ReportOptions, Result, register_demo, write_report};
 
 /// Arguments of `macsql report`.
 #[derive(Debug, Clone, clap::Args)]
@@ -56,13 +56,7 @@ pub struct ReportArgs {
 /// headline.
 pub async fn run(args: ReportArgs) -> Result<()> {
     let engine = Engine::new();
-    let mut tables = Vec::new();
-    for spec in &args.data {
-        let spec = spec
-            .to_str()
-            .ok_or_else(|| Error::from(CatalogError::NonUtf8Path(PathBuf::from(spec))))?;
-        tables.push(engine.register_spec(spec).await?);
-    }
+    let mut tables = super::register_data(&engine, &args.data).await?;
     if args.demo {
         register_demo(&engine, args.scale, 42)?;
         tables.push("demo".to_string());

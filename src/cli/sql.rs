@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use macsql::{
-    CatalogError, Engine, Error, PlotKind, PrintOptions, Session, plot_dataframe, register_demo, run_repl,
-    terminal_width,
+    Engine, Error, PlotKind, PrintOptions, Session, plot_dataframe, register_demo, run_repl, terminal_width,
 };
 
 use super::Cli;
@@ -39,14 +38,7 @@ pub fn scripts_in_order(matches: &clap::ArgMatches, cli: &Cli) -> Vec<Script> {
 /// Runs SQL mode.
 pub async fn run(cli: Cli, scripts: Vec<Script>) -> anyhow::Result<()> {
     let engine = Engine::new();
-    for spec in &cli.data {
-        // DataFusion reads tables by URL, so a path must be UTF-8: say which one is not.
-        let spec = spec
-            .to_str()
-            .ok_or_else(|| Error::from(CatalogError::NonUtf8Path(PathBuf::from(spec))))?;
-        // Registration errors name the file already.
-        engine.register_spec(spec).await?;
-    }
+    super::register_data(&engine, &cli.data).await?;
     if cli.demo {
         register_demo(&engine, cli.scale, 42)?;
     }

@@ -11,7 +11,7 @@ use arrow::datatypes::{DataType, Int64Type, SchemaRef};
 use super::{ReportError, ReportOptions};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::functions::compare_attributes::{Comparison, row::from_batches};
+use crate::functions::compare_attributes::{Comparison, ident, row::from_batches};
 use crate::plot::data::map_entries;
 
 /// The view the report reads when it unions several tables (dropped at the end).
@@ -90,11 +90,6 @@ pub struct Gathered {
     pub subgroups: Vec<Subgroup>,
 }
 
-/// A quoted SQL identifier.
-pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// A SQL string literal.
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -114,7 +109,7 @@ async fn provenance(engine: &Engine, table: &str) -> Result<(Option<PathBuf>, BT
         .collect();
     let path = crate::catalog::source_path_of(provider.as_ref());
     if metadata.is_empty()
-        && let Some(p) = path.as_deref().and_then(first_parquet)
+        && let Some(p) = path.as_deref().and_then(crate::catalog::first_parquet_file)
         && let Ok(file) = std::fs::File::open(&p)
         && let Ok(reader) = parquet::file::serialized_reader::SerializedFileReader::new(file)
     {
@@ -130,21 +125,6 @@ async fn provenance(engine: &Engine, table: &str) -> Result<(Option<PathBuf>, BT
         }
     }
     Ok((path, metadata))
-}
-
-/// `path` when it is a Parquet file, else the first Parquet file in the folder `path` (in name
-/// order, hive partitions included).
-fn first_parquet(path: &std::path::Path) -> Option<PathBuf> {
-    if path.is_file() {
-        return (path.extension().and_then(|e| e.to_str()) == Some("parquet")).then(|| path.to_path_buf());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    entries.iter().find_map(|p| first_parquet(p))
 }
 
 /// The attribute-like columns of a schema, in order, without the dataset, kind and identity

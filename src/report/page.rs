@@ -3,7 +3,7 @@
 //! divergences, subgroups, the classifier's quality where the input carries it, and every
 //! number as sortable tables and CSV downloads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use super::gather::{Gathered, Subgroup};
@@ -270,32 +270,38 @@ fn pair_table(pairs: &[PairSummary]) -> Table {
 
 fn heatmap(g: &Gathered, out: &mut String) {
     out.push_str(&heading("heatmap"));
-    let mut columns: Vec<String> = Vec::new();
-    for r in &g.comparisons {
-        let c = format!("{}‖{}", r.dataset_p, r.dataset_q);
-        if !columns.contains(&c) {
-            columns.push(c);
-        }
-    }
+    let kl: HashMap<(&str, &str, &str), f64> = g
+        .comparisons
+        .iter()
+        .filter_map(|r| {
+            let key = (r.attribute.as_str(), r.dataset_p.as_str(), r.dataset_q.as_str());
+            Some((key, finite(r.kl_pq)?))
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = g
+        .comparisons
+        .iter()
+        .map(|r| (r.dataset_p.as_str(), r.dataset_q.as_str()))
+        .fold(Vec::new(), |mut v, p| {
+            if !v.contains(&p) {
+                v.push(p);
+            }
+            v
+        });
     let values = g
         .attributes
         .iter()
         .map(|a| {
-            columns
+            pairs
                 .iter()
-                .map(|c| {
-                    g.comparisons
-                        .iter()
-                        .find(|r| &r.attribute == a && format!("{}‖{}", r.dataset_p, r.dataset_q) == *c)
-                        .and_then(|r| finite(r.kl_pq))
-                })
+                .map(|(p, q)| kl.get(&(a.as_str(), *p, *q)).copied())
                 .collect()
         })
         .collect();
     let chart = ChartData::Heatmap(Heatmap {
         value_name: "KL(P‖Q), nats".into(),
         rows: g.attributes.clone(),
-        columns,
+        columns: pairs.iter().map(|(p, q)| format!("{p}‖{q}")).collect(),
         values,
     });
     out.push_str(
@@ -424,6 +430,16 @@ fn comparison_table(rows: &[&Comparison]) -> Table {
     t
 }
 
+/// [`comparison_table`] with the attribute as the first column (tables of several attributes).
+fn comparison_table_with_attribute(rows: &[&Comparison]) -> Table {
+    let mut t = comparison_table(rows);
+    t.headers.insert(0, "attribute".into());
+    for (row, r) in t.rows.iter_mut().zip(rows) {
+        row.insert(0, Cell::text(&r.attribute));
+    }
+    t
+}
+
 fn per_attribute(g: &Gathered, ranks: &[Rank], out: &mut String) {
     out.push_str(&heading("attributes"));
     out.push_str(
@@ -525,11 +541,7 @@ fn subgroup(g: &Gathered, i: usize, s: &Subgroup, out: &mut String) {
         ));
     }
     let shown_rows: Vec<&Comparison> = s.comparisons.iter().filter(|r| shown(r, &g.kinds)).collect();
-    let mut t = comparison_table(&shown_rows);
-    t.headers.insert(0, "attribute".into());
-    for (row, r) in t.rows.iter_mut().zip(&shown_rows) {
-        row.insert(0, Cell::text(&r.attribute));
-    }
+    let t = comparison_table_with_attribute(&shown_rows);
     out.push_str(&t.html(&format!("subgroup-{i}-table"), "Every attribute in the subgroup"));
 }
 
@@ -560,11 +572,7 @@ fn agreement(a: Option<&Agreement>, out: &mut String) {
 fn numbers(g: &Gathered, out: &mut String) {
     out.push_str(&heading("numbers"));
     let rows: Vec<&Comparison> = g.comparisons.iter().collect();
-    let mut t = comparison_table(&rows);
-    t.headers.insert(0, "attribute".into());
-    for (row, r) in t.rows.iter_mut().zip(&rows) {
-        row.insert(0, Cell::text(&r.attribute));
-    }
+    let t = comparison_table_with_attribute(&rows);
     let mut csv = Table::new(&[
         "attribute",
         "dataset_p",

@@ -129,8 +129,8 @@ impl TableProvider for ComparisonTable {
     }
 }
 
-/// A quoted SQL identifier.
-fn ident(name: &str) -> String {
+/// A quoted SQL identifier (`"5_o_Clock_Shadow"`, inner quotes doubled).
+pub(crate) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
