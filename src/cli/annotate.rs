@@ -73,6 +73,7 @@ impl AnnotateArgs {
             shard: None,
             progress: !self.quiet,
             command: command_line(),
+            cancel: None,
         }
     }
 }

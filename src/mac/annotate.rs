@@ -52,6 +52,10 @@ pub struct AnnotateOptions {
     pub progress: bool,
     /// The command line, stored in the output's metadata.
     pub command: String,
+    /// Set from another thread to stop the run between batches (Ctrl-C in Python): the batches
+    /// finished so far stay journalled, so a run with `resume` continues from them, and the run
+    /// returns [`MacError::Cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// What a run did.
@@ -142,11 +146,15 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     let batch = opts.batch.max(1);
     // Set by the first failing worker so that the others stop taking batches.
     let stop = AtomicBool::new(false);
+    let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
     let result: Result<Counts> = std::thread::scope(|s| {
         let todo = &todo;
         let pool = &pool;
         s.spawn(move || {
             for (k, chunk) in todo.chunks(batch).enumerate() {
+                if cancelled() {
+                    break;
+                }
                 let paths: Vec<&Path> = chunk.iter().map(|i| i.path.as_path()).collect();
                 let batch = pool.install(|| pipeline::load(&paths, classifier));
                 let prepared = Prepared {
@@ -166,7 +174,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                 s.spawn(move || -> Result<Counts> {
                     let mut counts = Counts::default();
                     for (k, prepared) in rx.iter() {
-                        if stop.load(Ordering::Relaxed) {
+                        if stop.load(Ordering::Relaxed) || cancelled() {
                             break;
                         }
                         match journal_batch(classifier, stream, prepared, schema, opts, &journal.part(k)) {
@@ -207,6 +215,13 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     });
     bar.finish_and_clear();
     let counts = result?;
+    if cancelled() {
+        return Err(MacError::Cancelled {
+            output: opts.output.clone(),
+            done: skipped + counts.images,
+        }
+        .into());
+    }
 
     let rows = journal.commit(&opts.output, opts.resume, &bundle, &schema)?;
     Ok(Summary {

@@ -95,6 +95,17 @@ pub enum MacError {
     /// `macsql annotate` cannot run as asked (no images, a bad `--batch` or `--threads`).
     #[error("annotate: {0}")]
     Annotate(String),
+    /// The run was cancelled (Ctrl-C in Python); the finished batches are kept for `resume`.
+    #[error(
+        "annotate: cancelled; {done} images of {} are done and kept: run again with resume to continue",
+        output.display()
+    )]
+    Cancelled {
+        /// The output the run was writing.
+        output: PathBuf,
+        /// Images done so far (this run and earlier ones).
+        done: usize,
+    },
     /// `macsql train` cannot run as asked (bad `--folds`, too few labelled images, ...).
     #[error("train: {0}")]
     Train(String),
