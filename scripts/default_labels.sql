@@ -31,7 +31,8 @@ COPY (
          CAST(NULL AS INT) AS "Asian", CAST(NULL AS INT) AS "White", CAST(NULL AS INT) AS "Black",
          CASE WHEN glasses <> 'NoGlasses' THEN 1 ELSE -1 END AS "Eyeglasses",
          CASE WHEN glasses = 'NoGlasses' THEN 1 ELSE -1 END AS "No_Eyewear",
-         CASE WHEN beard <= 0.1 THEN 1 ELSE -1 END AS "No_Beard",
+         -- a beard (0.6+) against none (0.1 or less); stubble (0.4) is neither and left out
+         CASE WHEN beard <= 0.1 THEN 1 WHEN beard >= 0.6 THEN -1 END AS "No_Beard",
          CASE WHEN moustache >= 0.4 THEN 1 ELSE -1 END AS "Mustache",
          CASE WHEN sideburns >= 0.4 THEN 1 ELSE -1 END AS "Sideburns",
          -- stubble: beard level 0.4; full beards (0.6+) left out

@@ -29,4 +29,18 @@ pub enum CatalogError {
         /// What is wrong.
         message: String,
     },
+    /// The shards of a dataset folder were annotated with different model bundles.
+    #[error(
+        "{}: its shards were annotated with different model bundles, whose labels do not compare: \
+         {first} and {second}; annotate them again with one bundle, or register them as separate tables",
+        folder.display()
+    )]
+    MixedBundles {
+        /// The dataset folder.
+        folder: PathBuf,
+        /// One shard's marker and bundle.
+        first: String,
+        /// Another's, with a different bundle.
+        second: String,
+    },
 }

@@ -17,6 +17,7 @@ use crate::formats::FileFormat;
 mod error;
 mod footer;
 mod label_scan;
+mod shards;
 
 pub use error::CatalogError;
 use label_scan::LabelTable;
@@ -193,6 +194,11 @@ async fn with_label_scans(ctx: &SessionContext, name: &str, path: &Path) -> Resu
 
 /// Registers a folder of Parquet files (hive-partitioned or not) as one table.
 async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
+    // A dataset folder of `macsql annotate -o FOLDER/`: missing or unfinished shards are said,
+    // shards of different bundles refused.
+    for warning in shards::check(path)?.warnings {
+        crate::warnings::warn(warning);
+    }
     let parts = parquet_files(path);
     if parts.is_empty() {
         return Err(CatalogError::NoParquet(path.to_path_buf()).into());
@@ -251,7 +257,9 @@ fn starts_with_bracket(path: &Path) -> bool {
     buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
-/// Every `.parquet` file under `dir`, in path order.
+/// Every `.parquet` file of the folder `dir` as DataFusion lists it, in path order: its own
+/// files and those of hive partition folders (`key=value`) below it; other sub-folders (such as
+/// a running annotation's `data.parquet.parts/` journal) are not part of the table.
 fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -262,7 +270,9 @@ fn parquet_files(dir: &Path) -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
-                stack.push(p);
+                if entry.file_name().to_string_lossy().contains('=') {
+                    stack.push(p);
+                }
             } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("parquet")) {
                 files.push(p);
             }

@@ -85,6 +85,16 @@ pub fn run(args: AnnotateArgs) -> Result<()> {
         options.shard = Some(text.parse::<Shard>()?);
     }
     let summary = annotate(&options)?;
+    if summary.already_done {
+        let shard = options.shard.map_or(String::new(), |s| format!("shard {s} of "));
+        eprintln!(
+            "{shard}{} is done already ({} rows in {}, done-marker beside it): nothing to do",
+            options.dataset,
+            summary.rows,
+            summary.output.display()
+        );
+        return Ok(());
+    }
     if !args.quiet {
         let rate = summary.annotated as f64 / summary.seconds.max(1e-9);
         let shard = options.shard.map_or(String::new(), |s| format!("shard {s}: "));
@@ -96,7 +106,7 @@ pub fn run(args: AnnotateArgs) -> Result<()> {
             summary.skipped,
             summary.seconds,
             summary.rows,
-            args.output.display()
+            summary.output.display()
         );
     }
     Ok(())

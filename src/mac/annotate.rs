@@ -13,10 +13,12 @@ use arrow::datatypes::SchemaRef;
 
 use super::MacError;
 use super::classifier::{Classifier, Detect};
+use super::dataset::{self, Marker, ShardPlace, read_marker, write_marker};
 use super::inputs::{self, Input};
 use super::journal::{Journal, paths_of};
 use super::manifest::Bundle;
 use super::pipeline::{self, Batch, FaceChoice};
+use super::shard::Shard;
 use super::table::{self, Row};
 use crate::annotations::write_parquet_atomic;
 use crate::error::Result;
@@ -73,6 +75,10 @@ pub struct Summary {
     pub rows: u64,
     /// Wall time of this run in seconds.
     pub seconds: f64,
+    /// The file the rows are in (with `-o FOLDER/`: the shard's `data.parquet`).
+    pub output: PathBuf,
+    /// The shard was finished by an earlier run (its done-marker exists): nothing was done.
+    pub already_done: bool,
 }
 
 /// The string stored in the `path` column for an image.
@@ -231,6 +237,8 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         skipped,
         rows,
         seconds: start.elapsed().as_secs_f64(),
+        output: opts.output.clone(),
+        already_done: false,
     })
 }
 
@@ -263,6 +271,8 @@ fn journal_batch(
 }
 
 /// Loads the bundle and its models (failing before any image is read), then runs the pipeline.
+/// With `opts.output` a folder ([`dataset::is_dataset_folder`]), the run writes its shard's
+/// partition of a dataset folder and its done-marker last; a shard already done is a no-op.
 pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
     if opts.batch == 0 {
         return Err(MacError::Annotate("--batch must be at least 1".into()).into());
@@ -270,9 +280,126 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
     let bundle = Arc::new(Bundle::load(&super::builtin::bundle_path(
         opts.model.as_deref(),
     )?)?);
+    let folder = dataset::is_dataset_folder(&opts.output);
+    let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
+    let place = if folder {
+        let place = ShardPlace::new(&opts.output, &opts.dataset, shard)?;
+        if let Some(done) = read_marker(&place.marker())? {
+            if done.bundle_hash != bundle.hash {
+                return Err(MacError::Annotate(format!(
+                    "{}: shard {shard} of {} was annotated with bundle {} (hash {}), this run uses {} \
+                     (hash {}): write into another folder, or delete {} to annotate it again",
+                    opts.output.display(),
+                    opts.dataset,
+                    done.bundle,
+                    done.bundle_hash,
+                    bundle.name,
+                    bundle.hash,
+                    place.dir.display()
+                ))
+                .into());
+            }
+            return Ok(Summary {
+                annotated: 0,
+                errors: done.errors as usize,
+                no_face: done.no_face as usize,
+                skipped: done.rows as usize,
+                rows: done.rows,
+                seconds: 0.0,
+                output: place.data(),
+                already_done: true,
+            });
+        }
+        check_split(&opts.output, &opts.dataset, shard)?;
+        std::fs::create_dir_all(&place.dir).map_err(|e| crate::Error::io(&place.dir, e))?;
+        Some(place)
+    } else {
+        None
+    };
     // Two inference streams when there are two threads or more (each session gets half the
     // threads): batches then run side by side instead of splitting every operator.
     let streams = if opts.threads >= 2 { 2 } else { 1 };
-    let classifier = Classifier::load_streams(bundle, (opts.threads / streams).max(1), streams, opts.detect)?;
-    annotate_with(&classifier, opts)
+    let classifier = Classifier::load_streams(
+        bundle.clone(),
+        (opts.threads / streams).max(1),
+        streams,
+        opts.detect,
+    )?;
+    let Some(place) = place else {
+        return annotate_with(&classifier, opts);
+    };
+    let mut run = opts.clone();
+    run.output = place.data();
+    run.shard = Some(shard);
+    let summary = annotate_with(&classifier, &run)?;
+    let (errors, no_face) = error_counts(&place.data())?;
+    write_marker(
+        &place.marker(),
+        &Marker {
+            dataset: opts.dataset.clone(),
+            kind: opts.kind.as_str().into(),
+            shard: shard.index,
+            shards: shard.count,
+            rows: summary.rows,
+            errors,
+            no_face,
+            bundle: bundle.name.clone(),
+            bundle_hash: bundle.hash.clone(),
+            command: opts.command.clone(),
+            finished: crate::annotations::created_now(),
+            macsql: env!("CARGO_PKG_VERSION").into(),
+        },
+    )?;
+    Ok(summary)
+}
+
+/// Refuses a shard of a split other than the one already in the folder (e.g. `--shard 1/4`
+/// where `shard=0-of-8` exists): shards of different splits overlap.
+fn check_split(root: &Path, dataset: &str, shard: Shard) -> Result<()> {
+    let source = root.join(format!("{}={dataset}", dataset::SOURCE_KEY));
+    let Ok(entries) = std::fs::read_dir(&source) else {
+        return Ok(());
+    };
+    let want = format!("-of-{}", shard.count);
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&format!("{}=", dataset::SHARD_KEY)) && !name.ends_with(&want) {
+            return Err(MacError::Annotate(format!(
+                "{}: holds {name}, a split into other shard counts than this run's {shard}: \
+                 shards of different splits overlap; use --shard I/N with the folder's N, or another folder",
+                source.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Rows with an error in a finished data file: (unreadable or failed, no face found).
+fn error_counts(data: &Path) -> Result<(u64, u64)> {
+    use arrow::array::{Array, AsArray};
+    let file = std::fs::File::open(data).map_err(|e| crate::Error::io(data, e))?;
+    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?;
+    let Some(index) = builder.schema().index_of("error").ok() else {
+        return Ok((0, 0));
+    };
+    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [index]);
+    let (mut errors, mut no_face) = (0u64, 0u64);
+    for batch in builder.with_projection(mask).build()? {
+        let batch = batch?;
+        let column = batch.column(0);
+        let Some(text) = column.as_string_opt::<i32>() else {
+            continue;
+        };
+        for i in 0..text.len() {
+            if text.is_valid(i) {
+                if text.value(i).starts_with(pipeline::NO_FACE) {
+                    no_face += 1;
+                } else {
+                    errors += 1;
+                }
+            }
+        }
+    }
+    Ok((errors, no_face))
 }

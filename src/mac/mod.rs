@@ -18,6 +18,7 @@ pub mod annotate;
 pub mod builtin;
 pub mod chip;
 pub mod classifier;
+pub mod dataset;
 pub mod decode;
 pub mod detect;
 pub mod heads;

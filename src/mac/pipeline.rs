@@ -259,7 +259,10 @@ pub fn label(
         .collect())
 }
 
+/// How the `error` text of an image without a face begins.
+pub const NO_FACE: &str = "no face found";
+
 /// The `error` text of an image without a face.
 pub fn no_face_message(best: f32) -> String {
-    format!("no face found (best detection score {best:.3})")
+    format!("{NO_FACE} (best detection score {best:.3})")
 }

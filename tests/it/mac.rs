@@ -531,3 +531,143 @@ fn three_shards_cover_every_image_once_and_equal_one_run() {
             "--shard 3/3: needs 0 <= I < N, got I = 3, N = 3",
         ));
 }
+
+/// `-o FOLDER/ --shard I/N` from three processes at once, one of them killed with kill -9 and
+/// resumed: the folder is one partitioned table (`source`, `shard`) holding every image once,
+/// equal to an unsharded run; an unfinished shard is warned about, a finished one is a no-op.
+#[test]
+fn sharded_dataset_folder_survives_kill_and_equals_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("images");
+    std::fs::create_dir(&images).unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared_data("images/real/ffhq"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files.iter().take(30) {
+        std::fs::copy(f, images.join(f.file_name().unwrap())).unwrap();
+    }
+    let out = dir.path().join("ds");
+    let bin = assert_cmd::cargo::cargo_bin("macsql");
+    let shard_cmd = |i: u64, resume: bool| {
+        let mut cmd = std::process::Command::new(&bin);
+        cmd.args([
+            "annotate",
+            "--dataset",
+            "ffhq",
+            "--kind",
+            "real",
+            "-q",
+            "--batch",
+            "1",
+        ])
+        .args(["--threads", "1", "--shard", &format!("{i}/3"), "-o"])
+        .arg(format!("{}/", out.display()))
+        .arg(&images);
+        if resume {
+            cmd.arg("--resume");
+        }
+        cmd
+    };
+    let mut children: Vec<_> = (0..3)
+        .map(|i| {
+            shard_cmd(i, false)
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // Kill shard 1 once it has journalled a batch.
+    let parts = out.join("source=ffhq/shard=1-of-3/data.parquet.parts");
+    let start = Instant::now();
+    let has_part = || {
+        std::fs::read_dir(&parts).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("part-"))
+        })
+    };
+    while !has_part() {
+        assert!(
+            children[1].try_wait().unwrap().is_none(),
+            "shard 1 ended before it could be killed"
+        );
+        assert!(start.elapsed() < Duration::from_secs(300), "no progress");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    children[1].kill().unwrap(); // SIGKILL
+    for c in &mut children {
+        c.wait().unwrap();
+    }
+    assert!(!out.join("source=ffhq/shard=1-of-3/macsql-done.json").exists());
+    // Read now: shard 1 is unfinished, and said to be.
+    macsql()
+        .arg("--data")
+        .arg(&out)
+        .args(["-q", "-c", "SELECT count(*) FROM ds"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("source=ffhq/shard=1-of-3 is unfinished"));
+    // Resumed, it completes; a finished shard run again is a no-op that says so.
+    let status = shard_cmd(1, true).status().unwrap();
+    assert!(status.success());
+    let again = shard_cmd(0, false).output().unwrap();
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is done already"));
+    for i in 0..3 {
+        let marker =
+            std::fs::read_to_string(out.join(format!("source=ffhq/shard={i}-of-3/macsql-done.json")))
+                .unwrap();
+        assert!(marker.contains("\"bundle_hash\"") && marker.contains(&format!("\"shard\": {i}")));
+    }
+    // One table: every image once, partition columns included, no warning.
+    let csv = macsql()
+        .arg("--data")
+        .arg(&out)
+        .args(["-q", "--format", "csv", "-c"])
+        .arg("SELECT path, source, shard, Male_p FROM ds ORDER BY path")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not())
+        .get_output()
+        .stdout
+        .clone();
+    let csv = String::from_utf8(csv).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 30);
+    let paths: HashSet<&str> = rows.iter().map(|r| r.split(',').next().unwrap()).collect();
+    assert_eq!(paths.len(), 30, "an image in two shards");
+    assert!(rows.iter().all(|r| r.contains(",ffhq,") && r.contains("-of-3,")));
+    // Equal to one unsharded run: same images, same probabilities.
+    let whole = dir.path().join("whole.parquet");
+    macsql()
+        .args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
+        .arg(&whole)
+        .arg(&images)
+        .assert()
+        .success();
+    let mut expected: Vec<(String, Option<f32>)> = Vec::new();
+    for b in read_parquet(&whole) {
+        expected.extend(
+            strings(&b, "path")
+                .into_iter()
+                .map(Option::unwrap)
+                .zip(floats(&b, "Male_p")),
+        );
+    }
+    let mut union: Vec<(String, Option<f32>)> = Vec::new();
+    for i in 0..3 {
+        for b in read_parquet(&out.join(format!("source=ffhq/shard={i}-of-3/data.parquet"))) {
+            union.extend(
+                strings(&b, "path")
+                    .into_iter()
+                    .map(Option::unwrap)
+                    .zip(floats(&b, "Male_p")),
+            );
+        }
+    }
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    union.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(union, expected, "the shards' union is the unsharded run");
+}
