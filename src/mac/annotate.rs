@@ -19,7 +19,8 @@ use super::manifest::Bundle;
 use super::pipeline::{self, Batch, FaceChoice};
 use super::table::{self, Row};
 use crate::annotations::write_parquet_atomic;
-use crate::error::Result;
+
+type Result<T, E = MacError> = std::result::Result<T, E>;
 
 /// What `macsql annotate` needs to know.
 #[derive(Debug, Clone)]
@@ -116,8 +117,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        ))
-        .into());
+        )));
     }
     let inputs: Vec<Input> = match opts.shard {
         Some(shard) => inputs.into_iter().filter(|i| shard.contains(&i.key)).collect(),
@@ -195,8 +195,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                     first_error.get_or_insert(e);
                 }
                 Err(_) => {
-                    first_error
-                        .get_or_insert(MacError::Annotate("an inference worker panicked".into()).into());
+                    first_error.get_or_insert(MacError::Annotate("an inference worker panicked".into()));
                 }
             }
         }
@@ -250,7 +249,7 @@ fn journal_batch(
 /// Loads the bundle and its models (failing before any image is read), then runs the pipeline.
 pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
     if opts.batch == 0 {
-        return Err(MacError::Annotate("--batch must be at least 1".into()).into());
+        return Err(MacError::Annotate("--batch must be at least 1".into()));
     }
     let bundle = Arc::new(Bundle::load(&super::builtin::bundle_path(
         opts.model.as_deref(),
