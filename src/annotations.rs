@@ -15,7 +15,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 
-use crate::error::{Error, Result};
+use crate::foreign::ForeignError;
 use crate::output::export::{commit_or_discard, parquet_properties, temp_path_for};
 
 /// Whether a dataset's images are real photographs or synthetic (generated): the `kind` column.
@@ -213,11 +213,11 @@ pub fn rfc3339(secs: i64) -> String {
 pub fn write_parquet_atomic(
     path: &Path,
     schema: SchemaRef,
-    batches: impl IntoIterator<Item = Result<RecordBatch>>,
-) -> Result<u64> {
+    batches: impl IntoIterator<Item = Result<RecordBatch, ForeignError>>,
+) -> Result<u64, ForeignError> {
     let tmp = temp_path_for(path);
     let result = (|| {
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let file = File::create(&tmp).map_err(|e| ForeignError::io(&tmp, e))?;
         let props = parquet_properties(&schema);
         let mut writer = ArrowWriter::try_new(file, schema, Some(props))?;
         let mut rows = 0u64;

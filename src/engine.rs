@@ -1,7 +1,6 @@
 //! `Engine`: a DataFusion `SessionContext` with macsql's functions and settings.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -93,12 +92,7 @@ impl Engine {
 
     /// Registers in-memory record batches as table `name` (replacing one of that name).
     pub fn register_batches(&self, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<()> {
-        let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
-        if self.ctx.table_exist(name)? {
-            self.ctx.deregister_table(name)?;
-        }
-        self.ctx.register_table(name, Arc::new(table))?;
-        Ok(())
+        Ok(catalog::register_batches(&self.ctx, name, schema, batches)?)
     }
 
     /// Splits `sql` into statements (`;`-separated), parsed but not yet planned.
@@ -171,7 +165,7 @@ impl Engine {
     /// ```
     pub async fn export(&self, df: DataFrame, path: impl AsRef<Path>) -> Result<u64> {
         let stream = df.execute_stream().await?;
-        export::write_stream(stream, path.as_ref()).await
+        Ok(export::write_stream(stream, path.as_ref()).await?)
     }
 
     /// Runs `df` and returns a stream of its record batches.

@@ -1,46 +1,22 @@
-//! The library's typed error: one variant per subsystem error (catalog, demo, import, mac,
-//! output, plot, report, shell) or foreign error (DataFusion, Arrow, Parquet, polars), each shown as its
-//! own message. No variant also returns what it wraps from `source()`, so a chain of causes
-//! (anyhow's `{:#}`, say) prints every message once.
+//! The library's typed error, for the engine, the shell and the command line: one variant per
+//! subsystem error (catalog, demo, import, mac, output, plot, report, shell) or foreign error
+//! ([`ForeignError`]: DataFusion, Arrow, Parquet, I/O; polars), each shown as its own message.
+//! No variant also returns what it wraps from `source()`, so a chain of causes (anyhow's `{:#}`,
+//! say) prints every message once.
 
 use std::path::PathBuf;
+
+use crate::foreign::{ForeignError, foreign_from};
 
 /// Everything that can go wrong in the macsql library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A query failed to plan or execute.
-    #[error("{}", clean_datafusion_message(.0))]
-    DataFusion(datafusion::error::DataFusionError),
-    /// An Arrow operation (conversion, writing) failed.
+    /// DataFusion, Arrow, Parquet or the file system failed.
     #[error("{0}")]
-    Arrow(arrow::error::ArrowError),
-    /// Writing or reading a Parquet file failed.
-    #[error("{0}")]
-    Parquet(parquet::errors::ParquetError),
-    /// A file or folder could not be read or written.
-    #[error("{path}: {error}", path = .path.display())]
-    Io {
-        /// The path involved.
-        path: PathBuf,
-        /// The underlying error.
-        error: std::io::Error,
-    },
-    /// A data file holds no bytes at all: no header, no schema, nothing to register.
-    #[error("{}: the file is empty (0 bytes: no header row, no schema), so there is no table to register", .0.display())]
-    EmptyFile(PathBuf),
-    /// A path does not exist.
+    Foreign(ForeignError),
+    /// A `.sql` file does not exist.
     #[error("no such file or folder: {0}")]
     NotFound(PathBuf),
-    /// A file has an extension macsql cannot read or write.
-    #[error("{path}: unsupported file type '{ext}' (expected one of: {expected})")]
-    UnsupportedFormat {
-        /// The offending path.
-        path: PathBuf,
-        /// Its extension (may be empty).
-        ext: String,
-        /// The accepted extensions.
-        expected: &'static str,
-    },
     /// `Engine::sql` was given no statement.
     #[error("no SQL statement given")]
     NoStatement,
@@ -107,9 +83,9 @@ macro_rules! wrap {
     };
 }
 
+foreign_from!(Error);
+
 wrap!(
-    Arrow(arrow::error::ArrowError),
-    Parquet(parquet::errors::ParquetError),
     Catalog(crate::catalog::CatalogError),
     Demo(crate::demo::DemoError),
     Mac(crate::mac::MacError),
@@ -136,92 +112,17 @@ impl Error {
     /// into `head`: not a failure of the command.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
-            Error::Io { error, .. } => error.kind() == std::io::ErrorKind::BrokenPipe,
+            Error::Foreign(e) => e.is_broken_pipe(),
+            Error::Output(e) => e.is_broken_pipe(),
             Error::InFile { error, .. } => error.is_broken_pipe(),
-            Error::DataFusion(datafusion::error::DataFusionError::IoError(e)) => {
-                e.kind() == std::io::ErrorKind::BrokenPipe
-            }
             _ => false,
         }
     }
 
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            error,
-        }
+        Error::Foreign(ForeignError::io(path, error))
     }
-}
-
-impl From<datafusion::error::DataFusionError> for Error {
-    fn from(e: datafusion::error::DataFusionError) -> Self {
-        Error::DataFusion(e)
-    }
-}
-
-const BUG_BOILERPLATE: &str = "This issue was likely caused by a bug in DataFusion's code.";
-
-/// DataFusion's message, shortened for people: a root cause repeated by nested wrappers is
-/// shown once, the "likely a bug" boilerplate around signature mismatches is dropped, and a
-/// failed function match keeps only the part naming the function and its candidates.
-pub fn clean_datafusion_message(e: &datafusion::error::DataFusionError) -> String {
-    let full = e.to_string();
-    if std::env::var_os("MACSQL_RAW_ERRORS").is_some() {
-        return full;
-    }
-    let root = e.find_root().to_string();
-    let mut msg = if !root.is_empty() && full.matches(root.as_str()).count() > 1 {
-        root
-    } else {
-        full
-    };
-    const COERCION: &str = "user-defined coercion failed with: ";
-    if let Some(i) = msg.find(COERCION) {
-        // A function with its own argument checks (macsql's functions): its message names the
-        // function and the argument.
-        let rest = &msg[i + COERCION.len()..];
-        let end = rest.find(" No function matches").unwrap_or(rest.len());
-        return rest[..end].trim().to_string();
-    }
-    const SIGNATURE: &str = "failed to match any signature, errors: ";
-    if let Some(i) = msg.find(SIGNATURE) {
-        // One error means a function with its own argument checks (macsql's functions): its
-        // message names the function and the argument, so it is the whole story.
-        let errors = &msg[i + SIGNATURE.len()..];
-        let errors = &errors[..errors.find(BUG_BOILERPLATE).unwrap_or(errors.len())];
-        let errors = errors.trim().trim_end_matches('.');
-        if !errors.contains(".,") {
-            return errors.to_string();
-        }
-    }
-    if let Some(i) = msg.find("No function matches the given name") {
-        let rest = &msg[i..];
-        // Keep the first copy only (the message repeats after the candidate list).
-        let end = rest.find(": Error during planning").unwrap_or(rest.len());
-        msg = format!("Error during planning: {}", &rest[..end]);
-    }
-    while let Some(i) = msg.find(BUG_BOILERPLATE) {
-        let tail = &msg[i..];
-        let end = tail
-            .find("issues.")
-            .map(|j| j + "issues.".len())
-            .unwrap_or(tail.len());
-        msg.replace_range(i..i + end, "");
-    }
-    collapse_repeats(msg.trim())
-}
-
-/// `msg` with a `": "`-separated part that repeats the part before it dropped: DataFusion's
-/// wrappers repeat their inner error's prefix ("Parquet error: Parquet error: Invalid ...").
-fn collapse_repeats(msg: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in msg.split(": ") {
-        if parts.last() != Some(&part) {
-            parts.push(part);
-        }
-    }
-    parts.join(": ")
 }
 
 /// The library's result type.
@@ -244,20 +145,30 @@ mod tests {
             Error::from(parquet::errors::ParquetError::General("bad footer".into())),
             Error::from(crate::plot::PlotError::UnknownKind("pie".into())),
             Error::in_file("q.sql", Error::NoStatement),
+            Error::from(crate::output::OutputError::from(ForeignError::io(
+                "<stdout>",
+                std::io::Error::other("gone"),
+            ))),
         ];
         for e in &errors {
             assert!(e.source().is_none(), "{e}");
         }
         assert_eq!(errors[0].to_string(), "x.csv: disk on fire");
         assert_eq!(errors[4].to_string(), "q.sql: no SQL statement given");
+        assert_eq!(errors[5].to_string(), "<stdout>: gone");
     }
 
+    /// A closed pipe stays one through every wrapper: `macsql -c ... | head -1` exits 0.
     #[test]
-    fn a_prefix_repeated_by_a_wrapper_is_shown_once() {
-        assert_eq!(
-            collapse_repeats("Parquet error: Parquet error: Invalid Parquet file. Corrupt footer"),
-            "Parquet error: Invalid Parquet file. Corrupt footer"
+    fn a_closed_pipe_is_seen_through_the_wrappers() {
+        let pipe = || ForeignError::io("<stdout>", std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(Error::from(pipe()).is_broken_pipe());
+        assert!(Error::from(crate::output::OutputError::from(pipe())).is_broken_pipe());
+        assert!(
+            Error::in_file("q.sql", Error::from(crate::output::OutputError::from(pipe()))).is_broken_pipe()
         );
-        assert_eq!(collapse_repeats("a: b: a: b"), "a: b: a: b");
+        let df = datafusion::error::DataFusionError::IoError(std::io::ErrorKind::BrokenPipe.into());
+        assert!(Error::in_file("q.sql", Error::from(df)).is_broken_pipe());
+        assert!(!Error::io("<stdout>", std::io::Error::other("full")).is_broken_pipe());
     }
 }

@@ -2,9 +2,19 @@
 //! names them (registering tables, exporting results and `compare_attributes`' file argument
 //! all go through it).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+/// A file whose extension names no format macsql reads or writes.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: unsupported file type '{ext}' (expected one of: {expected})", path.display())]
+pub struct FormatError {
+    /// The offending path.
+    pub path: PathBuf,
+    /// Its extension, lower case (may be empty).
+    pub ext: String,
+    /// The accepted extensions.
+    pub expected: &'static str,
+}
 
 /// A data file format, as named by a file's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +53,7 @@ pub const EXTENSION_LIST: &str = "parquet, pq, csv, tsv, json, ndjson, jsonl, ar
 impl FileFormat {
     /// The format of `path` from its extension (case-insensitive); an unknown or missing
     /// extension is an error naming the file and the extensions macsql knows.
-    pub fn from_path(path: &Path) -> Result<Self> {
+    pub fn from_path(path: &Path) -> Result<Self, FormatError> {
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -53,7 +63,7 @@ impl FileFormat {
             .iter()
             .find(|(e, _)| *e == ext)
             .map(|(_, f)| *f)
-            .ok_or_else(|| Error::UnsupportedFormat {
+            .ok_or_else(|| FormatError {
                 path: path.to_path_buf(),
                 ext,
                 expected: EXTENSION_LIST,

@@ -22,7 +22,9 @@ pub fn connect(py: Python<'_>, demo: Option<f64>, seed: u64) -> PyResult<Connect
     let engine = macsql::Engine::new();
     if let Some(scale) = demo {
         let e = engine.clone();
-        crate::wait::run(py, async move { macsql::register_demo(&e, scale, seed) })?;
+        crate::wait::run(py, async move {
+            macsql::register_demo(&e, scale, seed).map_err(macsql::Error::from)
+        })?;
     }
     Ok(Connection { engine })
 }

@@ -54,20 +54,14 @@ enum Kind {
 }
 
 fn kind(e: &macsql::Error) -> Kind {
-    use macsql::Error as E;
+    use macsql::{Error as E, ForeignError as F};
     match e {
         E::InFile { error, .. } => kind(error),
-        E::DataFusion(datafusion::error::DataFusionError::IoError(_)) => Kind::File,
-        E::DataFusion(_) | E::NoStatement | E::SeveralStatements(_) | E::Shell(_) => Kind::Sql,
+        E::Foreign(F::DataFusion(datafusion::error::DataFusionError::IoError(_))) => Kind::File,
+        E::Foreign(F::DataFusion(_)) | E::NoStatement | E::SeveralStatements(_) | E::Shell(_) => Kind::Sql,
+        E::Foreign(F::Io { .. } | F::Parquet(_)) => Kind::File,
         E::Mac(_) => Kind::Model,
-        E::Io { .. }
-        | E::NotFound(_)
-        | E::EmptyFile(_)
-        | E::UnsupportedFormat { .. }
-        | E::Catalog(_)
-        | E::Import(_)
-        | E::Output(_)
-        | E::Parquet(_) => Kind::File,
+        E::NotFound(_) | E::Catalog(_) | E::Import(_) | E::Output(_) => Kind::File,
         _ => Kind::Other,
     }
 }

@@ -104,7 +104,7 @@ pub fn annotate<'py>(
     };
     let summary = crate::wait::run_blocking(
         py,
-        move || macsql::annotate(&opts),
+        move || macsql::annotate(&opts).map_err(macsql::Error::from),
         move || cancel.store(true, Ordering::Relaxed),
     )?;
     let d = PyDict::new(py);

@@ -2,9 +2,21 @@
 
 use std::path::PathBuf;
 
+use crate::foreign::{ForeignError, foreign_from};
+use crate::formats::FormatError;
+
 /// Why a file or folder could not be registered.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
+    /// A path that does not exist.
+    #[error("no such file or folder: {}", .0.display())]
+    NotFound(PathBuf),
+    /// A data file that holds no bytes at all: no header, no schema, nothing to register.
+    #[error("{}: the file is empty (0 bytes: no header row, no schema), so there is no table to register", .0.display())]
+    EmptyFile(PathBuf),
+    /// A file whose extension names no format macsql reads.
+    #[error("{0}")]
+    Format(FormatError),
     /// A path that is not valid UTF-8 (DataFusion takes paths as URLs).
     #[error("{}: path is not valid UTF-8 (tables are read by URL): rename the file or link it under a UTF-8 name", .0.display())]
     NonUtf8Path(PathBuf),
@@ -43,4 +55,15 @@ pub enum CatalogError {
         /// Another's, with a different bundle.
         second: String,
     },
+    /// DataFusion, Arrow, Parquet or the file system failed.
+    #[error("{0}")]
+    Foreign(ForeignError),
+}
+
+foreign_from!(CatalogError);
+
+impl From<FormatError> for CatalogError {
+    fn from(e: FormatError) -> Self {
+        CatalogError::Format(e)
+    }
 }

@@ -11,8 +11,8 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::prelude::SessionContext;
 
-use crate::error::{Error, Result};
-use crate::formats::FileFormat;
+use crate::foreign::{ForeignError, clean_datafusion_message};
+use crate::formats::{FileFormat, FormatError};
 
 mod error;
 mod footer;
@@ -40,7 +40,7 @@ pub enum SourceFormat {
 impl SourceFormat {
     /// The format of a file, from its extension ([`crate::formats`]); `.json` is read as one
     /// array or as newline-delimited records, whichever the file holds.
-    pub fn from_path(path: &Path) -> Result<Self> {
+    pub fn from_path(path: &Path) -> Result<Self, FormatError> {
         Ok(match FileFormat::from_path(path)? {
             FileFormat::Parquet => SourceFormat::Parquet,
             FileFormat::Csv => SourceFormat::Csv,
@@ -104,29 +104,27 @@ pub fn parse_data_spec(spec: &str) -> (Option<String>, PathBuf) {
 }
 
 /// Registers the file or folder at `path` as table `name` in `ctx`.
-pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
+pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(), CatalogError> {
     let meta = std::fs::metadata(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::NotFound(path.to_path_buf())
+            CatalogError::NotFound(path.to_path_buf())
         } else {
-            Error::io(path, e)
+            ForeignError::io(path, e).into()
         }
     })?;
     let path_str = path
         .to_str()
         .ok_or_else(|| CatalogError::NonUtf8Path(path.to_path_buf()))?;
-    let with_context = |e: datafusion::error::DataFusionError| {
-        Error::from(CatalogError::Unreadable {
-            path: path.to_path_buf(),
-            message: crate::error::clean_datafusion_message(&e),
-        })
+    let with_context = |e: datafusion::error::DataFusionError| CatalogError::Unreadable {
+        path: path.to_path_buf(),
+        message: clean_datafusion_message(&e),
     };
     if meta.is_dir() {
         return register_folder(ctx, name, path).await;
     }
     // DataFusion registers an empty CSV as a table without columns and prints nothing for it.
     if meta.len() == 0 {
-        return Err(Error::EmptyFile(path.to_path_buf()));
+        return Err(CatalogError::EmptyFile(path.to_path_buf()));
     }
     let ext = path
         .extension()
@@ -139,8 +137,7 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
                 return Err(CatalogError::Unreadable {
                     path: path.to_path_buf(),
                     message,
-                }
-                .into());
+                });
             }
             ctx.register_parquet(name, path_str, ParquetReadOptions::default().file_extension(&ext))
                 .await
@@ -179,9 +176,24 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
     Ok(())
 }
 
+/// Registers in-memory record batches as table `name` in `ctx` (replacing one of that name).
+pub fn register_batches(
+    ctx: &SessionContext,
+    name: &str,
+    schema: arrow::datatypes::SchemaRef,
+    batches: Vec<arrow::array::RecordBatch>,
+) -> Result<(), CatalogError> {
+    let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
+    if ctx.table_exist(name)? {
+        ctx.deregister_table(name)?;
+    }
+    ctx.register_table(name, Arc::new(table))?;
+    Ok(())
+}
+
 /// Replaces table `name` (DataFusion's table over the Parquet file `path`) by a `LabelTable`
 /// when the file is flat; nested files keep DataFusion's table alone.
-async fn with_label_scans(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
+async fn with_label_scans(ctx: &SessionContext, name: &str, path: &Path) -> Result<(), CatalogError> {
     let inner = ctx.table_provider(name).await?;
     if let Err(why) = label_scan::check_flat(path, &inner.schema()) {
         log::debug!("{}: no label scans ({why})", path.display());
@@ -193,7 +205,7 @@ async fn with_label_scans(ctx: &SessionContext, name: &str, path: &Path) -> Resu
 }
 
 /// Registers a folder of Parquet files (hive-partitioned or not) as one table.
-async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
+async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Result<(), CatalogError> {
     // A dataset folder of `macsql annotate -o FOLDER/`: missing or unfinished shards are said,
     // shards of different bundles refused.
     for warning in shards::check(path)?.warnings {
@@ -201,7 +213,7 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
     }
     let parts = parquet_files(path);
     if parts.is_empty() {
-        return Err(CatalogError::NoParquet(path.to_path_buf()).into());
+        return Err(CatalogError::NoParquet(path.to_path_buf()));
     }
     for part in parts {
         let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
@@ -210,8 +222,7 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
                 folder: path.to_path_buf(),
                 part: Some(part),
                 message,
-            }
-            .into());
+            });
         }
     }
     let mut url = path.to_string_lossy().into_owned();
@@ -225,13 +236,13 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
     let in_folder = |e: datafusion::error::DataFusionError| {
         let (part, message) = match first_unreadable_parquet(path) {
             Some((file, why)) => (Some(file), why),
-            None => (None, crate::error::clean_datafusion_message(&e)),
+            None => (None, clean_datafusion_message(&e)),
         };
-        Error::from(CatalogError::Folder {
+        CatalogError::Folder {
             folder: path.to_path_buf(),
             part,
             message,
-        })
+        }
     };
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(options)

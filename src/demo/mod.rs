@@ -16,8 +16,9 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rayon::prelude::*;
 
 use crate::annotations::{MAAD_ATTRIBUTES, meta, write_parquet_atomic};
+use crate::catalog::CatalogError;
 use crate::engine::Engine;
-use crate::error::{Error, Result};
+use crate::foreign::{ForeignError, foreign_from};
 use generate::Plan;
 use profile::DATASETS;
 
@@ -32,7 +33,7 @@ pub const NOTE: &str = "SIMULATED data: not real annotations. A synthetic stand-
     study's four datasets (BUPT-BalancedFace, BUPT-GlobalFace, a GAN set, IDiff-Face), drawn by \
     macsql's simulator from CelebA attribute rates and assumed structure.";
 
-/// Errors of the demo catalog's arguments.
+/// Errors of the demo catalog: its arguments, registering or writing it.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     /// `--scale` out of range.
@@ -41,7 +42,23 @@ pub enum DemoError {
     /// A dataset number past the catalog's four.
     #[error("demo: no dataset number {0}")]
     NoDataset(usize),
+    /// The catalog could not be registered as a table.
+    #[error("{0}")]
+    Catalog(CatalogError),
+    /// Building the batches (Arrow) or writing the files failed.
+    #[error("{0}")]
+    Foreign(ForeignError),
 }
+
+foreign_from!(DemoError);
+
+impl From<CatalogError> for DemoError {
+    fn from(e: CatalogError) -> Self {
+        DemoError::Catalog(e)
+    }
+}
+
+type Result<T, E = DemoError> = std::result::Result<T, E>;
 
 /// One dataset of the catalog written by [`write()`].
 #[derive(Debug, Clone)]
@@ -80,7 +97,7 @@ pub fn schema(scale: f64, seed: u64) -> SchemaRef {
 
 fn check_scale(scale: f64) -> Result<()> {
     if !scale.is_finite() || scale <= 0.0 || scale > MAX_SCALE {
-        return Err(DemoError::Scale(scale).into());
+        return Err(DemoError::Scale(scale));
     }
     Ok(())
 }
@@ -112,7 +129,12 @@ pub fn generate(scale: f64, seed: u64) -> Result<(SchemaRef, Vec<RecordBatch>)> 
 /// Registers the simulated catalog in memory as table `demo` on `engine`.
 pub fn register(engine: &Engine, scale: f64, seed: u64) -> Result<()> {
     let (schema, batches) = generate(scale, seed)?;
-    engine.register_batches(TABLE, schema, batches)
+    Ok(crate::catalog::register_batches(
+        engine.context(),
+        TABLE,
+        schema,
+        batches,
+    )?)
 }
 
 /// The Parquet file of dataset `name` inside `out`.
@@ -129,7 +151,7 @@ pub fn write(
     mut each: impl FnMut(&DemoWritten),
 ) -> Result<Vec<DemoWritten>> {
     check_scale(scale)?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| ForeignError::io(out, e))?;
     let schema = schema(scale, seed);
     let mut written = Vec::with_capacity(DATASETS.len());
     for (index, profile) in DATASETS.iter().enumerate() {

@@ -11,7 +11,7 @@ mod table;
 use std::path::{Path, PathBuf};
 
 use crate::annotations::{Band, Kind};
-use crate::error::Result;
+use crate::foreign::{ForeignError, foreign_from};
 
 /// Errors of the importers: malformed input, named by file, line and column.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +36,15 @@ pub enum ImportError {
         /// What is wrong.
         message: String,
     },
+    /// The input file does not exist.
+    #[error("no such file or folder: {}", .0.display())]
+    NotFound(PathBuf),
+    /// Building the table (Arrow) failed.
+    #[error("{0}")]
+    Foreign(ForeignError),
 }
+
+foreign_from!(ImportError);
 
 /// The annotation formats `macsql import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,9 +82,9 @@ pub fn import(
     dataset: &str,
     kind: Kind,
     band: Band,
-) -> Result<(arrow::datatypes::SchemaRef, arrow::array::RecordBatch)> {
+) -> Result<(arrow::datatypes::SchemaRef, arrow::array::RecordBatch), ImportError> {
     if !input.exists() {
-        return Err(crate::Error::NotFound(input.to_path_buf()));
+        return Err(ImportError::NotFound(input.to_path_buf()));
     }
     let imported = match format {
         ImportFormat::Maad => maad::read(input)?,

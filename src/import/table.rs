@@ -7,8 +7,8 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, BooleanArray, Float32Array, Int8Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
+use super::ImportError;
 use crate::annotations::{Band, MAAD_ATTRIBUTES, meta, probability_column};
-use crate::error::Result;
 
 /// An original (source-specific) column kept after the MAAD columns.
 #[derive(Debug, Clone)]
@@ -88,7 +88,7 @@ pub fn to_batch(
     dataset: &str,
     kind: &str,
     provenance: &Provenance,
-) -> Result<(SchemaRef, RecordBatch)> {
+) -> Result<(SchemaRef, RecordBatch), ImportError> {
     let n = imported.rows();
     let mut fields = vec![
         Field::new("path", DataType::Utf8, false),

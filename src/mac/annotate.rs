@@ -21,7 +21,9 @@ use super::pipeline::{self, Batch, FaceChoice};
 use super::shard::Shard;
 use super::table::{self, Row};
 use crate::annotations::write_parquet_atomic;
-use crate::error::Result;
+use crate::foreign::ForeignError;
+
+type Result<T, E = MacError> = std::result::Result<T, E>;
 
 /// What `macsql annotate` needs to know.
 #[derive(Debug, Clone)]
@@ -126,8 +128,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        ))
-        .into());
+        )));
     }
     let inputs: Vec<Input> = match opts.shard {
         Some(shard) => inputs.into_iter().filter(|i| shard.contains(&i.key)).collect(),
@@ -209,8 +210,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
                     first_error.get_or_insert(e);
                 }
                 Err(_) => {
-                    first_error
-                        .get_or_insert(MacError::Annotate("an inference worker panicked".into()).into());
+                    first_error.get_or_insert(MacError::Annotate("an inference worker panicked".into()));
                 }
             }
         }
@@ -275,7 +275,7 @@ fn journal_batch(
 /// partition of a dataset folder and its done-marker last; a shard already done is a no-op.
 pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
     if opts.batch == 0 {
-        return Err(MacError::Annotate("--batch must be at least 1".into()).into());
+        return Err(MacError::Annotate("--batch must be at least 1".into()));
     }
     let bundle = Arc::new(Bundle::load(&super::builtin::bundle_path(
         opts.model.as_deref(),
@@ -311,7 +311,7 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
             });
         }
         check_split(&opts.output, &opts.dataset, shard)?;
-        std::fs::create_dir_all(&place.dir).map_err(|e| crate::Error::io(&place.dir, e))?;
+        std::fs::create_dir_all(&place.dir).map_err(|e| ForeignError::io(&place.dir, e))?;
         Some(place)
     } else {
         None
@@ -378,7 +378,7 @@ fn check_split(root: &Path, dataset: &str, shard: Shard) -> Result<()> {
 /// Rows with an error in a finished data file: (unreadable or failed, no face found).
 fn error_counts(data: &Path) -> Result<(u64, u64)> {
     use arrow::array::{Array, AsArray};
-    let file = std::fs::File::open(data).map_err(|e| crate::Error::io(data, e))?;
+    let file = std::fs::File::open(data).map_err(|e| ForeignError::io(data, e))?;
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?;
     let Some(index) = builder.schema().index_of("error").ok() else {
         return Ok((0, 0));

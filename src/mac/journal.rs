@@ -14,7 +14,9 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use super::MacError;
 use super::manifest::Bundle;
 use crate::annotations::write_parquet_atomic;
-use crate::error::{Error, Result};
+use crate::foreign::ForeignError;
+
+type Result<T, E = MacError> = std::result::Result<T, E>;
 
 /// The part files of one output: where batches go and what an earlier run left.
 pub struct Journal {
@@ -41,9 +43,9 @@ impl Journal {
                 previous.extend(read_previous(&p, bundle, schema)?);
             }
         } else if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            std::fs::remove_dir_all(&dir).map_err(|e| ForeignError::io(&dir, e))?;
         }
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| ForeignError::io(&dir, e))?;
         let first_part = next_part_index(&dir)?;
         Ok((Journal { dir, first_part }, previous))
     }
@@ -65,7 +67,7 @@ impl Journal {
             batches.extend(read_previous(&p, bundle, schema)?);
         }
         let rows = write_parquet_atomic(output, schema.clone(), batches.into_iter().map(Ok))?;
-        std::fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        std::fs::remove_dir_all(&self.dir).map_err(|e| ForeignError::io(&self.dir, e))?;
         Ok(rows)
     }
 }
@@ -84,7 +86,7 @@ fn part_files(dir: &Path) -> Result<Vec<PathBuf>> {
         return Ok(Vec::new());
     }
     let mut parts: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
+        .map_err(|e| ForeignError::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
@@ -114,7 +116,7 @@ fn next_part_index(dir: &Path) -> Result<usize> {
 
 /// Reads a Parquet file written by an earlier run, checking it was made by the same bundle.
 fn read_previous(path: &Path, bundle: &Bundle, schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = File::open(path).map_err(|e| ForeignError::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
     let hash = builder
         .metadata()
@@ -128,8 +130,7 @@ fn read_previous(path: &Path, bundle: &Bundle, schema: &SchemaRef) -> Result<Vec
              run without --resume to start over",
             path.display(),
             bundle.path.display()
-        ))
-        .into());
+        )));
     }
     let mut out = Vec::new();
     for b in builder.build()? {

@@ -42,6 +42,10 @@ use std::path::PathBuf;
 
 use datafusion::prelude::SessionContext;
 
+use crate::catalog::CatalogError;
+use crate::foreign::{ForeignError, foreign_from};
+use crate::import::ImportError;
+
 /// Errors of the attribute classifier.
 #[derive(Debug, thiserror::Error)]
 pub enum MacError {
@@ -118,6 +122,29 @@ pub enum MacError {
         /// What is wrong, with the row or column.
         message: String,
     },
+    /// A labels table for `macsql train` could not be registered.
+    #[error("{0}")]
+    Catalog(CatalogError),
+    /// A labels CSV for `macsql train` is malformed.
+    #[error("{0}")]
+    Import(ImportError),
+    /// DataFusion, Arrow, Parquet or the file system failed.
+    #[error("{0}")]
+    Foreign(ForeignError),
+}
+
+foreign_from!(MacError);
+
+impl From<CatalogError> for MacError {
+    fn from(e: CatalogError) -> Self {
+        MacError::Catalog(e)
+    }
+}
+
+impl From<ImportError> for MacError {
+    fn from(e: ImportError) -> Self {
+        MacError::Import(e)
+    }
 }
 
 /// Registers `mac_annotate` and `images` on `ctx`. Nothing is loaded here: the bundle and

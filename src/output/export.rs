@@ -12,8 +12,9 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
-use crate::error::{Error, Result};
-use crate::formats::FileFormat;
+use super::OutputError;
+use crate::foreign::ForeignError;
+use crate::formats::{FileFormat, FormatError};
 use crate::output::format::{PrintFormat, StreamPrinter};
 
 /// The file formats a result can be exported to.
@@ -35,7 +36,7 @@ pub enum ExportFormat {
 
 impl ExportFormat {
     /// The export format for `path`, from its extension.
-    pub fn from_path(path: &Path) -> Result<Self> {
+    pub fn from_path(path: &Path) -> Result<Self, FormatError> {
         Ok(match FileFormat::from_path(path)? {
             FileFormat::Csv => ExportFormat::Csv,
             FileFormat::Tsv => ExportFormat::Tsv,
@@ -72,11 +73,16 @@ pub fn parquet_properties(schema: &SchemaRef) -> WriterProperties {
 }
 
 /// Ends an atomic write: on success the temporary file `tmp` is renamed onto `path`, on failure
-/// it is removed (so `path` holds either the whole result or what it held before).
-pub fn commit_or_discard<T>(tmp: &Path, path: &Path, result: Result<T>) -> Result<T> {
+/// it is removed (so `path` holds either the whole result or what it held before). The error is
+/// the caller's own, which a failed rename becomes.
+pub fn commit_or_discard<T, E: From<ForeignError>>(
+    tmp: &Path,
+    path: &Path,
+    result: Result<T, E>,
+) -> Result<T, E> {
     match result {
         Ok(v) => {
-            std::fs::rename(tmp, path).map_err(|e| Error::io(path, e))?;
+            std::fs::rename(tmp, path).map_err(|e| ForeignError::io(path, e))?;
             Ok(v)
         }
         Err(e) => {
@@ -89,18 +95,18 @@ pub fn commit_or_discard<T>(tmp: &Path, path: &Path, result: Result<T>) -> Resul
 /// Writes every batch of `stream` to `path` (format from the extension) and returns the row
 /// count. The file is written under a temporary name and renamed when complete, so a failed or
 /// interrupted export never leaves a half-written file under the final name.
-pub async fn write_stream(mut stream: SendableRecordBatchStream, path: &Path) -> Result<u64> {
+pub async fn write_stream(mut stream: SendableRecordBatchStream, path: &Path) -> Result<u64, OutputError> {
     let format = ExportFormat::from_path(path)?;
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
         && !parent.exists()
     {
-        return Err(Error::NotFound(parent.to_path_buf()));
+        return Err(OutputError::NotFound(parent.to_path_buf()));
     }
     let tmp = temp_path_for(path);
-    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let file = File::create(&tmp).map_err(|e| ForeignError::io(&tmp, e))?;
     let schema = stream.schema();
-    let result: Result<u64> = async {
+    let result: Result<u64, OutputError> = async {
         let mut sink = Sink::new(format, BufWriter::new(file), &schema)?;
         let mut rows = 0u64;
         while let Some(batch) = stream.next().await {
@@ -122,7 +128,7 @@ enum Sink {
 }
 
 impl Sink {
-    fn new(format: ExportFormat, out: BufWriter<File>, schema: &SchemaRef) -> Result<Self> {
+    fn new(format: ExportFormat, out: BufWriter<File>, schema: &SchemaRef) -> Result<Self, OutputError> {
         Ok(match format {
             ExportFormat::Csv => Sink::Text(StreamPrinter::new(PrintFormat::Csv, out)),
             ExportFormat::Tsv => Sink::Text(StreamPrinter::new(PrintFormat::Tsv, out)),
@@ -137,7 +143,7 @@ impl Sink {
         })
     }
 
-    fn write(&mut self, batch: &arrow::array::RecordBatch) -> Result<()> {
+    fn write(&mut self, batch: &arrow::array::RecordBatch) -> Result<(), OutputError> {
         match self {
             Sink::Text(p) => p.batch(batch),
             Sink::Parquet(w) => Ok(w.write(batch)?),
@@ -145,10 +151,10 @@ impl Sink {
         }
     }
 
-    fn finish(self, schema: &SchemaRef) -> Result<()> {
+    fn finish(self, schema: &SchemaRef) -> Result<(), OutputError> {
         match self {
             Sink::Text(p) => p.finish(schema).map(|_| ()),
-            Sink::Parquet(w) => w.close().map(|_| ()).map_err(Error::from),
+            Sink::Parquet(w) => w.close().map(|_| ()).map_err(OutputError::from),
             Sink::Arrow(mut w) => Ok(w.finish()?),
         }
     }

@@ -7,8 +7,11 @@ use std::str::FromStr;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
-use crate::error::{Error, Result};
+use super::OutputError;
+use crate::foreign::ForeignError;
 use crate::output::{table, text};
+
+type Result<T, E = OutputError> = std::result::Result<T, E>;
 
 /// How query results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -39,10 +42,10 @@ impl PrintFormat {
 }
 
 impl FromStr for PrintFormat {
-    type Err = Error;
+    type Err = OutputError;
     fn from_str(s: &str) -> Result<Self> {
         <Self as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| Error::from(super::OutputError::UnknownFormat { name: s.to_string() }))
+            .map_err(|_| OutputError::UnknownFormat { name: s.to_string() })
     }
 }
 
@@ -148,7 +151,7 @@ impl<W: Write> StreamPrinter<W> {
                 return Ok(());
             }
             PrintFormat::Table | PrintFormat::Markdown => {
-                return Err(super::OutputError::NotStreamed(self.format).into());
+                return Err(OutputError::NotStreamed(self.format));
             }
         }
         self.rows += batch.num_rows();
@@ -174,8 +177,8 @@ fn quote_delimited(s: &str, sep: &str) -> String {
     }
 }
 
-fn out_err(e: std::io::Error) -> Error {
-    Error::io("<stdout>", e)
+fn out_err(e: std::io::Error) -> ForeignError {
+    ForeignError::io("<stdout>", e)
 }
 
 /// Renders collected batches as a display format (table or markdown), showing at most

@@ -4,7 +4,9 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
-use crate::error::Result;
+use super::OutputError;
+
+type Result<T, E = OutputError> = std::result::Result<T, E>;
 use crate::output::text::column_strings;
 
 /// Cell texts of the first `maxrows` rows (all when 0), row by row.

@@ -17,6 +17,8 @@ use std::str::FromStr;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
+use crate::foreign::{ForeignError, foreign_from};
+
 /// Which chart to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlotKind {
@@ -90,27 +92,15 @@ pub enum PlotError {
     /// An output file whose extension is not .svg or .png.
     #[error("{0}: charts are written as .svg or .png")]
     Extension(String),
-    /// Reading the result failed.
-    #[error("{0}")]
-    Arrow(arrow::error::ArrowError),
     /// plotters failed to draw.
     #[error("drawing the chart: {0}")]
     Draw(String),
-    /// Writing the file failed.
-    #[error("{path}: {error}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The underlying error (part of this error's message, so not also its `source()`).
-        error: std::io::Error,
-    },
+    /// Running the query, reading the result (Arrow) or writing the file failed.
+    #[error("{0}")]
+    Foreign(ForeignError),
 }
 
-impl From<arrow::error::ArrowError> for PlotError {
-    fn from(e: arrow::error::ArrowError) -> Self {
-        PlotError::Arrow(e)
-    }
-}
+foreign_from!(PlotError);
 
 /// Image files a chart can be written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,10 +139,7 @@ pub fn plot_to_file(
     let chart = data::chart_data(schema, batches, kind)?;
     let title = draw::title(&chart);
     let (bytes, size) = draw::render(&chart, &title, format)?;
-    std::fs::write(path, bytes).map_err(|error| PlotError::Io {
-        path: path.display().to_string(),
-        error,
-    })?;
+    std::fs::write(path, bytes).map_err(|e| ForeignError::io(path, e))?;
     Ok(size)
 }
 
@@ -164,7 +151,7 @@ pub async fn plot_dataframe(
     kind: PlotKind,
     path: Option<&Path>,
     width: Option<u16>,
-) -> crate::error::Result<String> {
+) -> Result<String, PlotError> {
     if let Some(path) = path {
         // Fail on a wrong extension before running the query.
         ImageFormat::from_path(path)?;

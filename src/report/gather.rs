@@ -10,7 +10,6 @@ use arrow::datatypes::{DataType, Int64Type, SchemaRef};
 
 use super::{ReportError, ReportOptions};
 use crate::engine::Engine;
-use crate::error::Result;
 use crate::functions::compare_attributes::{Comparison, ident, row::from_batches};
 use crate::plot::data::map_entries;
 
@@ -97,7 +96,10 @@ fn literal(s: &str) -> String {
 
 /// The `macsql.*` metadata of a table: its schema's (in-memory tables such as the demo), else
 /// the footer of the Parquet file it was registered from.
-async fn provenance(engine: &Engine, table: &str) -> Result<(Option<PathBuf>, BTreeMap<String, String>)> {
+async fn provenance(
+    engine: &Engine,
+    table: &str,
+) -> Result<(Option<PathBuf>, BTreeMap<String, String>), ReportError> {
     let provider = engine.context().table_provider(table).await?;
     let keep = |k: &str| k.starts_with("macsql.");
     let mut metadata: BTreeMap<String, String> = provider
@@ -149,18 +151,17 @@ async fn source(
     engine: &Engine,
     tables: &[String],
     opts: &ReportOptions,
-) -> Result<(String, Vec<String>, Vec<(String, String)>, bool, bool)> {
+) -> Result<(String, Vec<String>, Vec<(String, String)>, bool, bool), ReportError> {
     let mut schemas = Vec::new();
     for t in tables {
-        let schema = engine.table_schema(t).await?;
+        let schema = engine.context().table_provider(t).await?.schema();
         if schema.field_with_name(&opts.by).is_err() {
             let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
             return Err(ReportError::NoDatasetColumn {
                 table: t.clone(),
                 column: opts.by.clone(),
                 columns: columns.join(", "),
-            }
-            .into());
+            });
         }
         schemas.push(schema);
     }
@@ -219,13 +220,15 @@ async fn source(
         .iter()
         .map(|t| format!("SELECT {} FROM {}", columns.join(", "), ident(t)))
         .collect();
-    engine
-        .sql_collect(&format!(
+    collect(
+        engine,
+        &format!(
             "CREATE OR REPLACE VIEW {} AS {}",
             ident(UNION_VIEW),
             selects.join(" UNION ALL ")
-        ))
-        .await?;
+        ),
+    )
+    .await?;
     Ok((
         UNION_VIEW.to_string(),
         attributes,
@@ -256,14 +259,14 @@ async fn rows_per_dataset(
     src: &str,
     by: &str,
     condition: &str,
-) -> Result<Vec<(String, i64)>> {
+) -> Result<Vec<(String, i64)>, ReportError> {
     let sql = format!(
         "SELECT CAST({b} AS VARCHAR), count(*) FROM {} WHERE {b} IS NOT NULL AND ({condition}) GROUP BY 1 ORDER BY 1",
         ident(src),
         b = ident(by)
     );
     let mut out = Vec::new();
-    for b in engine.sql_collect(&sql).await? {
+    for b in collect(engine, &sql).await? {
         for r in 0..b.num_rows() {
             out.push((
                 text_at(&b, 0, r).unwrap_or_default(),
@@ -275,23 +278,35 @@ async fn rows_per_dataset(
 }
 
 /// Runs `compare_attributes` over `source` (a table name or a query).
-async fn compare(engine: &Engine, source: &str, by: &str, options: &str) -> Result<Vec<Comparison>> {
+async fn compare(
+    engine: &Engine,
+    source: &str,
+    by: &str,
+    options: &str,
+) -> Result<Vec<Comparison>, ReportError> {
     let sql = format!(
         "SELECT * FROM compare_attributes({}, {}, {})",
         literal(source),
         literal(by),
         literal(options)
     );
-    Ok(from_batches(&engine.sql_collect(&sql).await?)?)
+    Ok(from_batches(&collect(engine, &sql).await?)?)
+}
+
+/// Runs one SQL statement on the engine's context and collects its result.
+async fn collect(engine: &Engine, sql: &str) -> Result<Vec<RecordBatch>, ReportError> {
+    Ok(engine.context().sql(sql).await?.collect().await?)
 }
 
 /// Gathers everything for the page from `tables`.
-pub async fn gather(engine: &Engine, tables: &[String], opts: &ReportOptions) -> Result<Gathered> {
+pub async fn gather(
+    engine: &Engine,
+    tables: &[String],
+    opts: &ReportOptions,
+) -> Result<Gathered, ReportError> {
     let mut inputs = Vec::new();
     for t in tables {
-        let b = engine
-            .sql_collect(&format!("SELECT count(*) FROM {}", ident(t)))
-            .await?;
+        let b = collect(engine, &format!("SELECT count(*) FROM {}", ident(t))).await?;
         let rows = b.first().and_then(|b| int_at(b, 0, 0)).unwrap_or(0);
         let (path, metadata) = provenance(engine, t).await?;
         inputs.push(Input {
@@ -308,8 +323,7 @@ pub async fn gather(engine: &Engine, tables: &[String], opts: &ReportOptions) ->
                 return Err(ReportError::NoAttribute {
                     attribute: a.clone(),
                     available: attributes.join(", "),
-                }
-                .into());
+                });
             }
         }
         attributes = opts.attributes.clone();
@@ -331,7 +345,7 @@ pub async fn gather(engine: &Engine, tables: &[String], opts: &ReportOptions) ->
         ident(&src)
     );
     let mut datasets: Vec<DatasetRow> = Vec::new();
-    for b in engine.sql_collect(&sql).await? {
+    for b in collect(engine, &sql).await? {
         for r in 0..b.num_rows() {
             datasets.push(DatasetRow {
                 dataset: text_at(&b, 0, r).unwrap_or_default(),
@@ -375,11 +389,10 @@ pub async fn gather(engine: &Engine, tables: &[String], opts: &ReportOptions) ->
         return Err(ReportError::OneDataset {
             column: opts.by.clone(),
             found: seen.keys().cloned().collect::<Vec<_>>().join(", "),
-        }
-        .into());
+        });
     }
     if attributes.is_empty() {
-        return Err(ReportError::NoAttributes(tables.join(", ")).into());
+        return Err(ReportError::NoAttributes(tables.join(", ")));
     }
 
     if opts
@@ -387,7 +400,7 @@ pub async fn gather(engine: &Engine, tables: &[String], opts: &ReportOptions) ->
         .split(',')
         .any(|p| p.trim().to_ascii_lowercase().starts_with("attributes"))
     {
-        return Err(ReportError::AttributesOption.into());
+        return Err(ReportError::AttributesOption);
     }
     // The report's defaults, then the user's options (a later key wins).
     let shown = match opts.options.trim() {
@@ -407,7 +420,7 @@ pub async fn gather(engine: &Engine, tables: &[String], opts: &ReportOptions) ->
         ident(&src)
     );
     let mut distributions = Distributions::new();
-    for b in engine.sql_collect(&sql).await? {
+    for b in collect(engine, &sql).await? {
         for r in 0..b.num_rows() {
             let name = text_at(&b, 0, r).unwrap_or_default();
             for (i, a) in attributes.iter().enumerate() {
@@ -436,9 +449,7 @@ pub async fn gather(engine: &Engine, tables: &[String], opts: &ReportOptions) ->
         });
     }
     if src == UNION_VIEW {
-        engine
-            .sql_collect(&format!("DROP VIEW IF EXISTS {}", ident(UNION_VIEW)))
-            .await?;
+        collect(engine, &format!("DROP VIEW IF EXISTS {}", ident(UNION_VIEW))).await?;
     }
     Ok(Gathered {
         inputs,
@@ -455,7 +466,7 @@ pub async fn gather(engine: &Engine, tables: &[String], opts: &ReportOptions) ->
 
 /// The SQL condition of a `--subgroups` entry: `Male` is `"Male" = 1`, `Male=-1` or `!Male` is
 /// `"Male" = -1`.
-pub fn subgroup_condition(entry: &str) -> std::result::Result<String, ReportError> {
+pub fn subgroup_condition(entry: &str) -> Result<String, ReportError> {
     let entry = entry.trim();
     let (name, value) = match (entry.strip_prefix('!'), entry.split_once('=')) {
         (Some(name), _) => (name.trim(), -1),

@@ -18,7 +18,7 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float64Type};
 
 use crate::engine::Engine;
-use crate::error::{Error, Result};
+use crate::foreign::{ForeignError, foreign_from};
 use html::{Cell, Table};
 
 pub use gather::UNION_VIEW;
@@ -141,7 +141,12 @@ pub enum ReportError {
     /// The output is not an .html file.
     #[error("report: {0}: the report is written as .html")]
     Extension(String),
+    /// A query over the tables or writing the page failed.
+    #[error("{0}")]
+    Foreign(ForeignError),
 }
+
+foreign_from!(ReportError);
 
 /// The classifier's held-out figures, when an input was labelled by the built-in bundle.
 #[derive(Debug, Clone)]
@@ -181,7 +186,7 @@ fn agreement(g: &gather::Gathered) -> Option<Agreement> {
     .ok()?
     .build()
     .ok()?;
-    let batches: Vec<RecordBatch> = reader.collect::<std::result::Result<_, _>>().ok()?;
+    let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().ok()?;
     let mut t = Table::new(&[
         "attribute",
         "AUC (5-fold)",
@@ -244,7 +249,7 @@ fn agreement(g: &gather::Gathered) -> Option<Agreement> {
 
 /// The tables a report reads: `opts.tables`, else every registered annotation table (one with
 /// the `by` column and a label column).
-async fn tables(engine: &Engine, opts: &ReportOptions) -> Result<Vec<String>> {
+async fn tables(engine: &Engine, opts: &ReportOptions) -> Result<Vec<String>, ReportError> {
     let registered: Vec<String> = engine
         .table_names()
         .into_iter()
@@ -256,8 +261,7 @@ async fn tables(engine: &Engine, opts: &ReportOptions) -> Result<Vec<String>> {
                 return Err(ReportError::NoTable {
                     table: t.clone(),
                     registered: registered.join(", "),
-                }
-                .into());
+                });
             }
         }
         return Ok(opts.tables.clone());
@@ -266,7 +270,7 @@ async fn tables(engine: &Engine, opts: &ReportOptions) -> Result<Vec<String>> {
     // results made from them, such as histograms, is not mistaken for one).
     let mut out = Vec::new();
     for t in registered {
-        let schema = engine.table_schema(&t).await?;
+        let schema = engine.context().table_provider(&t).await?.schema();
         let labels = schema
             .fields()
             .iter()
@@ -276,7 +280,7 @@ async fn tables(engine: &Engine, opts: &ReportOptions) -> Result<Vec<String>> {
         }
     }
     if out.is_empty() {
-        return Err(ReportError::NoTables.into());
+        return Err(ReportError::NoTables);
     }
     Ok(out)
 }
@@ -292,21 +296,25 @@ async fn tables(engine: &Engine, opts: &ReportOptions) -> Result<Vec<String>> {
 /// println!("{}", summary.headline);
 /// # Ok(()) }
 /// ```
-pub async fn write_report(engine: &Engine, opts: &ReportOptions, out: &Path) -> Result<ReportSummary> {
+pub async fn write_report(
+    engine: &Engine,
+    opts: &ReportOptions,
+    out: &Path,
+) -> Result<ReportSummary, ReportError> {
     let start = Instant::now();
     let ext = out
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     if !matches!(ext.as_deref(), Some("html" | "htm")) {
-        return Err(ReportError::Extension(out.display().to_string()).into());
+        return Err(ReportError::Extension(out.display().to_string()));
     }
     let tables = tables(engine, opts).await?;
     let g = gather::gather(engine, &tables, opts).await?;
     let figures = agreement(&g);
     let html = page::render(&g, opts, &opts.command, figures.as_ref());
     let tmp = crate::output::export::temp_path_for(out);
-    let written = std::fs::write(&tmp, html.as_bytes()).map_err(|e| Error::io(&tmp, e));
+    let written = std::fs::write(&tmp, html.as_bytes()).map_err(|e| ForeignError::io(&tmp, e));
     crate::output::export::commit_or_discard(&tmp, out, written)?;
     let pairs = headline::summarise(&g.comparisons, &g.kinds);
     Ok(ReportSummary {

@@ -143,10 +143,7 @@ impl FromStr for DotCommand {
             ".open" if n == 3 && args[1].eq_ignore_ascii_case("as") => {
                 DotCommand::Open(PathBuf::from(&args[0]), Some(args[2].clone()))
             }
-            ".mode" if n == 1 => DotCommand::Mode(args[0].parse().map_err(|e: Error| match e {
-                Error::Output(e) => Error::from(ShellError::Mode(e)),
-                other => other,
-            })?),
+            ".mode" if n == 1 => DotCommand::Mode(args[0].parse().map_err(ShellError::Mode)?),
             ".maxrows" if n == 1 => DotCommand::MaxRows(args[0].parse().map_err(|_| usage(".maxrows"))?),
             ".timer" if n == 1 => match args[0].as_str() {
                 "on" => DotCommand::Timer(true),

@@ -27,7 +27,7 @@ const KL: &str = "SELECT * FROM (VALUES \
 async fn plot(sql: &str, kind: PlotKind, path: Option<&Path>) -> macsql::Result<String> {
     let engine = Engine::new();
     let df = engine.sql(sql).await?;
-    plot_dataframe(df, kind, path, None).await
+    Ok(plot_dataframe(df, kind, path, None).await?)
 }
 
 /// Whether the SVG has a `<text>` element whose content is `label`.

@@ -13,7 +13,8 @@ use super::fit::{self, FitOptions, Fitted};
 use super::labels;
 use super::report;
 use super::{metrics, reduce};
-use crate::error::{Error, Result};
+use crate::foreign::ForeignError;
+use crate::mac::MacError;
 use crate::mac::classifier::{Classifier, Detect};
 use crate::mac::heads::{Head, Heads};
 use crate::mac::manifest::{Bundle, merged_manifest};
@@ -88,8 +89,8 @@ pub struct TrainSummary {
     pub seconds: f64,
 }
 
-fn invalid(message: String) -> Error {
-    crate::mac::MacError::Train(message).into()
+fn invalid(message: String) -> MacError {
+    MacError::Train(message)
 }
 
 /// Files next to the output bundle: `<stem><suffix>`.
@@ -99,7 +100,7 @@ pub fn sibling(output: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Runs `macsql train`.
-pub async fn train(opts: &TrainOptions) -> Result<TrainSummary> {
+pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
     let start = Instant::now();
     if opts.folds < 2 || opts.folds > 20 {
         return Err(invalid(format!("--folds {}: expected 2..=20", opts.folds)));
@@ -311,15 +312,15 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary> {
     );
     let heads_path = sibling(&opts.output, "-heads.parquet");
     if let Some(dir) = opts.output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| ForeignError::io(dir, e))?;
     }
     heads
         .write(&heads_path)
         .map_err(|e| invalid(format!("cannot write {}: {e}", heads_path.display())))?;
     let text = bundle_text(opts, &bundle, &heads_path, training, &outcomes)?;
     let tmp = opts.output.with_extension("toml.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &opts.output).map_err(|e| Error::io(&opts.output, e))?;
+    std::fs::write(&tmp, text).map_err(|e| ForeignError::io(&tmp, e))?;
+    std::fs::rename(&tmp, &opts.output).map_err(|e| ForeignError::io(&opts.output, e))?;
     // The new bundle must load: the same check annotate makes.
     let written = Arc::new(Bundle::load(&opts.output)?);
     Classifier::load_streams(written, 1, 1, Detect::Auto)?;
@@ -406,7 +407,7 @@ fn bundle_text(
     heads_path: &Path,
     training: toml::Table,
     outcomes: &[AttributeOutcome],
-) -> Result<String> {
+) -> Result<String, MacError> {
     let mut t = merged_manifest(&bundle.path)?;
     let src = bundle.path.parent().unwrap_or(Path::new("."));
     let dst = opts

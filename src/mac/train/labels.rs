@@ -8,7 +8,9 @@ use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
 
-use crate::error::{Error, Result};
+use crate::mac::MacError;
+
+type Result<T, E = MacError> = std::result::Result<T, E>;
 
 /// The labels of one attribute: per image 1 (true), -1 (false) or not labelled (`None`).
 #[derive(Debug, Clone, PartialEq)]
@@ -42,12 +44,11 @@ pub struct Labels {
 /// The fewest examples an attribute needs on either side.
 pub const MIN_EXAMPLES: usize = 20;
 
-fn bad(path: &Path, message: impl Into<String>) -> Error {
-    crate::mac::MacError::Labels {
+fn bad(path: &Path, message: impl Into<String>) -> MacError {
+    MacError::Labels {
         path: path.to_path_buf(),
         message: message.into(),
     }
-    .into()
 }
 
 /// Reads `table` (registered as `--data` would), keeps the `path` column and the `attributes`,
@@ -55,16 +56,17 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
 /// and the counts.
 pub async fn read(table: &Path, attributes: &[String], root: Option<&Path>) -> Result<Labels> {
     if attributes.is_empty() {
-        return Err(crate::mac::MacError::Train("give at least one --attribute".into()).into());
+        return Err(MacError::Train("give at least one --attribute".into()));
     }
     let batches = if table.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
         // Every column as text: type inference from the first rows would make a column that
         // starts empty (labels of one source after another's) a column of NULLs.
         vec![read_csv_text(table)?]
     } else {
-        let engine = crate::Engine::new();
-        let name = engine.register_path(table, Some("labels")).await?;
-        engine.sql_collect(&format!("SELECT * FROM {name}")).await?
+        // Registered as `--data` registers it (a fresh context: the query needs no functions).
+        let ctx = datafusion::prelude::SessionContext::new();
+        crate::catalog::register(&ctx, "labels", table).await?;
+        ctx.table("labels").await?.collect().await?
     };
     let schema = match batches.first() {
         Some(b) => b.schema(),

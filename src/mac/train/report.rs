@@ -10,7 +10,8 @@ use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch
 use arrow::datatypes::{DataType, Field, Schema};
 
 use super::command::{TrainOptions, TrainSummary, sibling};
-use crate::error::{Error, Result};
+use crate::foreign::ForeignError;
+use crate::mac::MacError;
 use crate::mac::manifest::Bundle;
 
 fn f3(v: f64) -> String {
@@ -22,9 +23,15 @@ fn f3(v: f64) -> String {
 }
 
 /// Writes the markdown and Parquet reports of `summary`.
-pub fn write(summary: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str) -> Result<()> {
+pub fn write(
+    summary: &TrainSummary,
+    opts: &TrainOptions,
+    input: &Bundle,
+    created: &str,
+) -> Result<(), MacError> {
     let md_path = &summary.report;
-    std::fs::write(md_path, markdown(summary, opts, input, created)).map_err(|e| Error::io(md_path, e))?;
+    std::fs::write(md_path, markdown(summary, opts, input, created))
+        .map_err(|e| ForeignError::io(md_path, e))?;
     let a = &summary.attributes;
     let get = |f: &dyn Fn(&super::fit::Fitted) -> f64| -> ArrayRef {
         Arc::new(Float64Array::from_iter(
