@@ -75,9 +75,10 @@ def annotate(
     identity_from_dir: bool = False,
     detect: Literal["auto", "none"] = "auto",
     faces: Literal["largest", "all"] = "largest",
+    shard: str | None = None,
 ) -> dict[str, Any]:
     """Annotates images with the attribute classifier into the Parquet table ``out``; returns
-    {annotated, errors, no_face, skipped, rows, seconds}. Ctrl-C stops it between batches and
+    {annotated, errors, no_face, skipped, rows, seconds, output, already_done}; ``out`` a folder writes a partitioned dataset (as the command line). Ctrl-C stops it between batches and
     keeps the finished ones for ``resume=True``."""
 
 def import_labels(

@@ -38,12 +38,14 @@ fn call_text(name: &str, args: &[(&str, String)]) -> String {
 
 /// Annotates the images under `paths` (folders, image files or CSV lists) with the attribute
 /// classifier and writes the annotation table `out` (Parquet). Returns a dict: annotated,
-/// errors, no_face, skipped, rows, seconds. Ctrl-C stops it between batches; the finished
-/// batches are kept and `resume=True` continues from them.
+/// errors, no_face, skipped, rows, seconds, output (the file written: with `out` a folder,
+/// the shard's `data.parquet` of a partitioned dataset), already_done. Ctrl-C stops it between batches; the finished
+/// batches are kept and `resume=True` continues from them. `shard`: `"I/N"`, `"auto"` or
+/// `"auto/N"`, as `--shard`.
 #[pyfunction]
 #[pyo3(signature = (paths, dataset, kind, out, model = None, batch = 32, threads = None,
                     resume = false, progress = true, identity_from_dir = false,
-                    detect = "auto", faces = "largest"))]
+                    detect = "auto", faces = "largest", shard = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn annotate<'py>(
     py: Python<'py>,
@@ -59,9 +61,17 @@ pub fn annotate<'py>(
     identity_from_dir: bool,
     detect: &str,
     faces: &str,
+    shard: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
     use clap::ValueEnum;
     let paths = self::paths(paths)?;
+    let shard = match shard {
+        None => None,
+        Some(text) => Some(
+            text.parse::<macsql::Shard>()
+                .map_err(|e| PyValueError::new_err(format!("shard: {e}")))?,
+        ),
+    };
     let detect = macsql::Detect::from_str(detect, true)
         .map_err(|_| PyValueError::new_err(format!("detect: expected 'auto' or 'none', got {detect:?}")))?;
     let faces = macsql::FaceChoice::from_str(faces, true)
@@ -97,7 +107,7 @@ pub fn annotate<'py>(
         threads,
         identity_from_dir,
         resume,
-        shard: None,
+        shard,
         progress,
         command,
         cancel: Some(cancel.clone()),
@@ -114,6 +124,8 @@ pub fn annotate<'py>(
     d.set_item("skipped", summary.skipped)?;
     d.set_item("rows", summary.rows)?;
     d.set_item("seconds", summary.seconds)?;
+    d.set_item("output", summary.output)?;
+    d.set_item("already_done", summary.already_done)?;
     Ok(d)
 }
 

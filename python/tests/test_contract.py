@@ -200,7 +200,17 @@ def test_annotate_a_few_images(data, tmp_path):
     assert summary["annotated"] == 4 and summary["rows"] == 4 and summary["errors"] == 0
     again = macsql.annotate([images], dataset="ffhq", kind="real", out=out, resume=True, progress=False)
     assert again["skipped"] == 4 and again["annotated"] == 0
+    # Into a folder, in two shards: one partitioned table, as the command line writes it.
+    folder = tmp_path / "ds"
+    for i in range(2):
+        s = macsql.annotate(images, dataset="ffhq", kind="real", out=f"{folder}/", shard=f"{i}/2", progress=False)
+        assert str(s["output"]).endswith(f"source=ffhq/shard={i}-of-2/data.parquet") and not s["already_done"]
+    assert macsql.annotate(images, dataset="ffhq", kind="real", out=folder, shard="1/2", progress=False)["already_done"]
     con = macsql.connect()
+    con.register("ds", folder)
+    assert con.sql("SELECT count(DISTINCT path), count(DISTINCT shard) FROM ds").fetchall() == [(4, 2)]
+    with pytest.raises(ValueError, match="shard: "):
+        macsql.annotate(images, dataset="ffhq", kind="real", out=folder, shard="5/2")
     con.register("few", out)
     rows = con.sql("SELECT Male, Male_p FROM few").fetchall()
     assert len(rows) == 4
