@@ -225,8 +225,7 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         return Err(MacError::Cancelled {
             output: opts.output.clone(),
             done: skipped + counts.images,
-        }
-        .into());
+        });
     }
 
     let rows = journal.commit(&opts.output, opts.resume, &bundle, &schema)?;
@@ -296,8 +295,7 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
                     bundle.name,
                     bundle.hash,
                     place.dir.display()
-                ))
-                .into());
+                )));
             }
             return Ok(Summary {
                 annotated: 0,
@@ -368,8 +366,7 @@ fn check_split(root: &Path, dataset: &str, shard: Shard) -> Result<()> {
                 "{}: holds {name}, a split into other shard counts than this run's {shard}: \
                  shards of different splits overlap; use --shard I/N with the folder's N, or another folder",
                 source.display()
-            ))
-            .into());
+            )));
         }
     }
     Ok(())
