@@ -66,10 +66,16 @@ def run_duckdb(t, repeats):
     import duckdb
 
     con = duckdb.connect()
+
+    def table_of(sql):
+        # DuckDB 2 returns a RecordBatchReader from .arrow(), 1.x a Table.
+        out = con.sql(sql).arrow()
+        return out.read_all() if isinstance(out, pa.RecordBatchReader) else out
+
     reg = best(lambda: con.register("t", t), repeats)
-    sel = best(lambda: con.sql("SELECT * FROM t").arrow(), repeats)
-    n = con.sql(FILTER).arrow().num_rows
-    flt = best(lambda: con.sql(FILTER).arrow(), repeats)
+    sel = best(lambda: table_of("SELECT * FROM t"), repeats)
+    n = table_of(FILTER).num_rows
+    flt = best(lambda: table_of(FILTER), repeats)
     return reg, sel, flt, n
 
 
@@ -109,7 +115,7 @@ def main():
         reg, sel, flt, n = fn(t, args.repeats)
         counts.add(n)
         lines.append(
-            f"| {name} | {version} | {reg * 1e3:.1f} ms | {sel * 1e3:.1f} ms | {sel * per_m * 1e3:.2f} ms | {flt * 1e3:.1f} ms | {n:,} |"
+            f"| {name} | {version} | {reg * 1e3:.2f} ms | {sel * 1e3:.1f} ms | {sel * per_m * 1e3:.2f} ms | {flt * 1e3:.1f} ms | {n:,} |"
         )
     assert len(counts) == 1, f"the engines disagree on the filter's row count: {counts}"
     text = "\n".join(lines) + "\n"
