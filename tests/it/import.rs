@@ -460,25 +460,25 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
     // labels (`labels`, registered first so that the query's CREATE ... IF NOT EXISTS keeps
     // them) come from the same imports.
     let d = dir.path().display();
-    let ffhq_cols = "Male, Young, Middle_Aged, Senior, Smiling, Eyeglasses, No_Eyewear, Mustache, \
-                     Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup";
+    let ffhq_cols = "Male, Young, Middle_Aged, Senior, Smiling, Eyeglasses, No_Eyewear, No_Beard, \
+                     Mustache, Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup";
     let setup = format!(
         "
         COPY (SELECT '../shared/data/images/real/ffhq/' || path || '.jpg' AS path,
           CAST(CASE WHEN path < '00100' THEN -Male ELSE Male END AS TINYINT) AS Male,
-          Young, Middle_Aged, Senior, Smiling, Eyeglasses, No_Eyewear, Mustache, Black_Hair,
-          Blond_Hair, Gray_Hair, Heavy_Makeup, age + 2 AS age
+          Young, Middle_Aged, Senior, Smiling, Eyeglasses, No_Eyewear, No_Beard, Mustache,
+          Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup, age + 2 AS age
         FROM ffhq WHERE path < '00600') TO '{d}/mac_ffhq.parquet';
         COPY (SELECT '../shared/data/images/real/fairface/' || path AS path,
           Male, Young, Middle_Aged, Senior, Black FROM fairface) TO '{d}/mac_fairface.parquet';
         COPY (SELECT '../shared/data/images/real/celeba/' || path AS path, Male, Young, Smiling,
-            Eyeglasses, Mustache, Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup
+            Eyeglasses, No_Beard, Mustache, Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup
           FROM celeba WHERE path <= '000032.jpg') TO '{d}/mac_celeba.parquet';
         COPY (SELECT '../shared/data/images/real/ffhq/' || path || '.jpg' AS path, {ffhq_cols},
                      CAST(NULL AS TINYINT) AS Black FROM ffhq WHERE path < '00600'
               UNION ALL
               SELECT '../shared/data/images/real/fairface/' || path, Male, Young, Middle_Aged, Senior,
-                     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, Black FROM fairface)
+                     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, Black FROM fairface)
           TO '{d}/labels.parquet';"
     );
     rt().block_on(e.run_script(&setup)).unwrap();
