@@ -270,7 +270,7 @@ fn journal_batch(
 }
 
 /// Loads the bundle and its models (failing before any image is read), then runs the pipeline.
-/// With `opts.output` a folder ([`dataset::is_dataset_folder`]), the run writes its shard's
+/// With `opts.output` a folder (an existing folder, a path ending in `/` or without an extension), the run writes its shard's
 /// partition of a dataset folder and its done-marker last; a shard already done is a no-op.
 pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
     if opts.batch == 0 {
