@@ -26,6 +26,15 @@ ORDER BY real, synthetic
 """
 
 
+def ffhq_images(data, tmp_path, n):
+    """A folder of links to the first n shared FFHQ images."""
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in sorted(os.listdir(data / "images" / "real" / "ffhq"))[:n]:
+        (images / name).symlink_to(data / "images" / "real" / "ffhq" / name)
+    return images
+
+
 def shell(macsql_bin, args, sql, tmp_path):
     """The shell's result of `sql` (written to Parquet by `-o`, read back exactly)."""
     out = tmp_path / f"shell-{abs(hash(sql))}.parquet"
@@ -191,10 +200,7 @@ def test_import_labels_writes_the_table(data, tmp_path):
 
 
 def test_annotate_a_few_images(data, tmp_path):
-    images = tmp_path / "images"
-    images.mkdir()
-    for name in sorted(os.listdir(data / "images" / "real" / "ffhq"))[:4]:
-        (images / name).symlink_to(data / "images" / "real" / "ffhq" / name)
+    images = ffhq_images(data, tmp_path, 4)
     out = tmp_path / "few.parquet"
     summary = macsql.annotate(images, dataset="ffhq", kind="real", out=out, progress=False)
     assert summary["annotated"] == 4 and summary["rows"] == 4 and summary["errors"] == 0
@@ -233,10 +239,7 @@ def test_repr_shows_the_first_rows():
 
 
 def test_ctrl_c_stops_annotate_and_resume_finishes_it(data, tmp_path):
-    images = tmp_path / "images"
-    images.mkdir()
-    for name in sorted(os.listdir(data / "images" / "real" / "ffhq"))[:40]:
-        (images / name).symlink_to(data / "images" / "real" / "ffhq" / name)
+    images = ffhq_images(data, tmp_path, 40)
     out = tmp_path / "part.parquet"
     parts = tmp_path / "part.parquet.parts"
 

@@ -425,18 +425,7 @@ fn a_cached_onnx_runtime_that_is_not_the_pinned_build_is_refused() {
 #[test]
 fn three_shards_cover_every_image_once_and_equal_one_run() {
     let dir = tempfile::tempdir().unwrap();
-    let images = dir.path().join("images");
-    std::fs::create_dir(&images).unwrap();
-    let source = shared_data("images/real/ffhq");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&source)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    for f in files.iter().take(15) {
-        std::fs::copy(f, images.join(f.file_name().unwrap())).unwrap();
-    }
+    let images = copy_ffhq(dir.path(), 15);
     let run = |out: &Path, shard: Option<&str>, env: &[(&str, &str)]| {
         let mut cmd = macsql();
         cmd.args(["annotate", "--dataset", "ffhq", "--kind", "real", "-q", "-o"])
@@ -476,15 +465,7 @@ fn three_shards_cover_every_image_once_and_equal_one_run() {
             union.extend(paths.into_iter().map(Option::unwrap).zip(male));
         }
     }
-    let mut expected: Vec<(String, Option<f32>)> = Vec::new();
-    for b in read_parquet(&whole) {
-        expected.extend(
-            strings(&b, "path")
-                .into_iter()
-                .map(Option::unwrap)
-                .zip(floats(&b, "Male_p")),
-        );
-    }
+    let mut expected = path_and_male_p(&whole);
     union.sort_by(|a, b| a.0.cmp(&b.0));
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(expected.len(), 15);
@@ -538,17 +519,7 @@ fn three_shards_cover_every_image_once_and_equal_one_run() {
 #[test]
 fn sharded_dataset_folder_survives_kill_and_equals_one_run() {
     let dir = tempfile::tempdir().unwrap();
-    let images = dir.path().join("images");
-    std::fs::create_dir(&images).unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(shared_data("images/real/ffhq"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    for f in files.iter().take(30) {
-        std::fs::copy(f, images.join(f.file_name().unwrap())).unwrap();
-    }
+    let images = copy_ffhq(dir.path(), 30);
     let out = dir.path().join("ds");
     let bin = assert_cmd::cargo::cargo_bin("macsql");
     let shard_cmd = |i: u64, resume: bool| {
@@ -647,27 +618,40 @@ fn sharded_dataset_folder_survives_kill_and_equals_one_run() {
         .arg(&images)
         .assert()
         .success();
-    let mut expected: Vec<(String, Option<f32>)> = Vec::new();
-    for b in read_parquet(&whole) {
-        expected.extend(
-            strings(&b, "path")
-                .into_iter()
-                .map(Option::unwrap)
-                .zip(floats(&b, "Male_p")),
-        );
-    }
-    let mut union: Vec<(String, Option<f32>)> = Vec::new();
-    for i in 0..3 {
-        for b in read_parquet(&out.join(format!("source=ffhq/shard={i}-of-3/data.parquet"))) {
-            union.extend(
-                strings(&b, "path")
-                    .into_iter()
-                    .map(Option::unwrap)
-                    .zip(floats(&b, "Male_p")),
-            );
-        }
-    }
+    let mut expected = path_and_male_p(&whole);
+    let mut union: Vec<(String, Option<f32>)> = (0..3)
+        .flat_map(|i| path_and_male_p(&out.join(format!("source=ffhq/shard={i}-of-3/data.parquet"))))
+        .collect();
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     union.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(union, expected, "the shards' union is the unsharded run");
+}
+
+/// A folder under `dir` with copies of the first `n` shared FFHQ images (in name order).
+fn copy_ffhq(dir: &Path, n: usize) -> PathBuf {
+    let images = dir.join("images");
+    std::fs::create_dir(&images).unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared_data("images/real/ffhq"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files.iter().take(n) {
+        std::fs::copy(f, images.join(f.file_name().unwrap())).unwrap();
+    }
+    images
+}
+
+/// The (path, Male_p) pairs of an annotation file, in file order.
+fn path_and_male_p(file: &Path) -> Vec<(String, Option<f32>)> {
+    read_parquet(file)
+        .iter()
+        .flat_map(|b| {
+            strings(b, "path")
+                .into_iter()
+                .map(Option::unwrap)
+                .zip(floats(b, "Male_p"))
+        })
+        .collect()
 }
