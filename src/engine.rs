@@ -1,11 +1,14 @@
 //! `Engine`: a DataFusion `SessionContext` with macsql's functions and settings.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -44,8 +47,25 @@ impl Engine {
             .with_information_schema(true)
             .with_create_default_catalog_and_schema(true);
         config.options_mut().sql_parser.enable_ident_normalization = false;
-        // `enable_url_table` lets queries name files directly: `SELECT * FROM 'faces.parquet'`.
-        let ctx = SessionContext::new_with_config(config).enable_url_table();
+        config
+            .options_mut()
+            .extensions
+            .insert(crate::options::MacsqlOptions::default());
+        // Buckets (`s3://`, `gs://`, `az://`) are found on first use, from the environment.
+        let runtime = RuntimeEnvBuilder::new()
+            .with_object_store_registry(Arc::new(crate::storage::Registry::default()))
+            .build_arc()
+            .expect("a runtime environment without limits builds");
+        let mut state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .build();
+        state
+            .table_factories_mut()
+            .insert("PARQUET".into(), Arc::new(catalog::LabelTableFactory::default()));
+        // Queries name files directly (`SELECT * FROM 'faces.parquet'`), as label tables.
+        let ctx = catalog::with_label_tables(SessionContext::new_with_state(state));
         crate::functions::register_all(&ctx);
         crate::mac::register(&ctx);
         Engine { ctx }

@@ -21,6 +21,9 @@ pub enum ForeignError {
     /// Writing or reading a Parquet file failed.
     #[error("{0}")]
     Parquet(ParquetError),
+    /// An object-store location could not be read or written.
+    #[error("{0}")]
+    Storage(crate::storage::StorageError),
     /// A file or folder could not be read or written.
     #[error("{path}: {error}", path = .path.display())]
     Io {
@@ -70,6 +73,11 @@ macro_rules! foreign_from {
         impl From<arrow::error::ArrowError> for $ty {
             fn from(e: arrow::error::ArrowError) -> Self {
                 Self::Foreign($crate::foreign::ForeignError::Arrow(e))
+            }
+        }
+        impl From<$crate::storage::StorageError> for $ty {
+            fn from(e: $crate::storage::StorageError) -> Self {
+                Self::Foreign($crate::foreign::ForeignError::Storage(e))
             }
         }
         impl From<parquet::errors::ParquetError> for $ty {

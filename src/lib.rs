@@ -73,12 +73,14 @@ mod functions;
 pub mod fuzzing;
 mod import;
 mod mac;
+mod options;
 mod output;
 mod plot;
 #[cfg(feature = "polars")]
 mod polars_bridge;
 mod report;
 mod shell;
+mod storage;
 mod warnings;
 
 // The public API. Everything else is crate-private.
@@ -95,6 +97,7 @@ pub use output::OutputError;
 pub use plot::PlotError;
 pub use report::ReportError;
 pub use shell::ShellError;
+pub use storage::StorageError;
 
 // Annotation tables: the MAAD-Face vocabulary, the layout's metadata keys, writing a table.
 pub use annotations::{Band, Kind, MAAD_ATTRIBUTES, command_line, meta, write_parquet_atomic};

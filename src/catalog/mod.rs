@@ -20,7 +20,8 @@ mod label_scan;
 mod shards;
 
 pub use error::CatalogError;
-use label_scan::LabelTable;
+pub use label_scan::LabelTableFactory;
+use label_scan::{LabelTable, LabelUrlTables};
 
 /// The file formats a table can be read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +143,7 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
             ctx.register_parquet(name, path_str, ParquetReadOptions::default().file_extension(&ext))
                 .await
                 .map_err(with_context)?;
-            with_label_scans(ctx, name, path).await?;
+            with_label_scans(ctx, name).await?;
         }
         fmt @ (SourceFormat::Csv | SourceFormat::Tsv) => {
             let delimiter = if fmt == SourceFormat::Tsv { b'\t' } else { b',' };
@@ -191,17 +192,30 @@ pub fn register_batches(
     Ok(())
 }
 
-/// Replaces table `name` (DataFusion's table over the Parquet file `path`) by a `LabelTable`
-/// when the file is flat; nested files keep DataFusion's table alone.
-async fn with_label_scans(ctx: &SessionContext, name: &str, path: &Path) -> Result<(), CatalogError> {
+/// Replaces table `name` (DataFusion's table over Parquet files) by a `LabelTable`.
+async fn with_label_scans(ctx: &SessionContext, name: &str) -> Result<(), CatalogError> {
     let inner = ctx.table_provider(name).await?;
-    if let Err(why) = label_scan::check_flat(path, &inner.schema()) {
-        log::debug!("{}: no label scans ({why})", path.display());
-        return Ok(());
-    }
     ctx.deregister_table(name)?;
-    ctx.register_table(name, Arc::new(LabelTable::new(inner, path.to_path_buf())))?;
+    ctx.register_table(name, LabelTable::wrap(inner))?;
     Ok(())
+}
+
+/// Makes `FROM 'file.parquet'` (folders and bucket URLs too) and `CREATE EXTERNAL TABLE ...
+/// STORED AS PARQUET` tables label tables, like registered ones.
+pub fn with_label_tables(ctx: SessionContext) -> SessionContext {
+    use datafusion::catalog::{DynamicFileCatalog, UrlTableFactory};
+    let factory = Arc::new(LabelUrlTables::default());
+    let catalogs = Arc::new(DynamicFileCatalog::new(
+        Arc::clone(ctx.state().catalog_list()),
+        Arc::clone(&factory) as Arc<dyn UrlTableFactory>,
+    ));
+    let ctx: SessionContext = ctx
+        .into_state_builder()
+        .with_catalog_list(catalogs)
+        .build()
+        .into();
+    factory.inner.session_store().with_state(ctx.state_weak_ref());
+    ctx
 }
 
 /// Registers a folder of Parquet files (hive-partitioned or not) as one table.
@@ -253,7 +267,7 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
         .await
         .map_err(in_folder)?;
     let table = ListingTable::try_new(config)?;
-    ctx.register_table(name, Arc::new(table))?;
+    ctx.register_table(name, LabelTable::wrap(Arc::new(table)))?;
     Ok(())
 }
 
@@ -309,10 +323,10 @@ fn first_unreadable_parquet(dir: &Path) -> Option<(PathBuf, String)> {
 /// The local file or folder a table was registered from: the Parquet file of a label-scan
 /// table, or the first location of a listing table (`file://` URLs only).
 pub(crate) fn source_path_of(provider: &dyn datafusion::catalog::TableProvider) -> Option<PathBuf> {
-    if let Some(t) = provider.downcast_ref::<LabelTable>() {
-        return Some(t.path().to_path_buf());
-    }
-    let listing = provider.downcast_ref::<ListingTable>()?;
+    let listing = match provider.downcast_ref::<LabelTable>() {
+        Some(t) => t.listing(),
+        None => provider.downcast_ref::<ListingTable>()?,
+    };
     let url: &url::Url = listing.table_paths().first()?.as_ref();
     url.to_file_path().ok()
 }

@@ -1,5 +1,6 @@
-//! Label scans (filtered scans of registered Parquet files decoded by macsql) return exactly
-//! what DataFusion's own Parquet reader returns, for every writer layout and filter shape.
+//! Label scans (filtered scans of Parquet tables decoded by macsql: registered files and
+//! folders, `FROM 'file'`, `CREATE EXTERNAL TABLE`) return exactly what DataFusion's own Parquet
+//! reader returns, for every writer layout and filter shape.
 
 use std::sync::Arc;
 
@@ -104,13 +105,9 @@ async fn label_scans_match_datafusion_on_every_layout() {
         let engine = Engine::new();
         engine.register_path(&path, Some("labels")).await.unwrap();
         // DataFusion's own reader over the same file, for reference.
-        let location = path.display().to_string().replace('\'', "''");
-        engine
-            .sql_collect(&format!(
-                "CREATE EXTERNAL TABLE plain STORED AS PARQUET LOCATION '{location}'"
-            ))
-            .await
-            .unwrap();
+        let reference = Engine::new();
+        reference.register_path(&path, Some("labels")).await.unwrap();
+        text(&reference, "SET macsql.label_scans = false").await;
         let plan = text(
             &engine,
             &QUERIES[0]
@@ -119,12 +116,128 @@ async fn label_scans_match_datafusion_on_every_layout() {
         )
         .await;
         assert!(plan.contains("LabelScanExec"), "{name}: {plan}");
+        let plan = text(
+            &reference,
+            &QUERIES[0]
+                .replace(" T ", " labels ")
+                .replacen("SELECT", "EXPLAIN SELECT", 1),
+        )
+        .await;
+        assert!(!plan.contains("LabelScanExec"), "{name}: {plan}");
         for q in QUERIES {
-            let got = text(&engine, &q.replace(" T ", " labels AS T ")).await;
-            let want = text(&engine, &q.replace(" T ", " plain AS T ")).await;
-            assert_eq!(got, want, "{name}: {q}");
+            let q = q.replace(" T ", " labels AS T ");
+            assert_eq!(text(&engine, &q).await, text(&reference, &q).await, "{name}: {q}");
         }
     }
+}
+
+/// Writes `batch` to `path` (folders made) in row groups of 1,000 rows.
+fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(1_000))
+        .build();
+    let mut w =
+        ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitioned_folders_url_tables_and_external_tables_get_label_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = annotations(6_000);
+    // The same rows as one file and as a hive-partitioned folder of three files.
+    let single = dir.path().join("all.parquet");
+    write_parquet(&single, &data);
+    let folder = dir.path().join("parts");
+    for (k, source) in ["ffhq", "celeba", "stylegan"].iter().enumerate() {
+        let part = data.slice(k * 2_000, 2_000);
+        write_parquet(
+            &folder.join(format!("source={source}/split=a/part.parquet")),
+            &part,
+        );
+    }
+    let engine = Engine::new();
+    engine.register_path(&single, Some("one")).await.unwrap();
+    engine.register_path(&folder, Some("folder")).await.unwrap();
+    let quoted = |p: &std::path::Path| p.display().to_string().replace('\'', "''");
+    text(
+        &engine,
+        &format!(
+            "CREATE EXTERNAL TABLE ext STORED AS PARQUET LOCATION '{}/'",
+            quoted(&folder)
+        ),
+    )
+    .await;
+    let reference = Engine::new();
+    reference.register_path(&single, Some("one")).await.unwrap();
+    text(&reference, "SET macsql.label_scans = false").await;
+
+    let sources = [
+        "folder".to_string(),
+        "ext".to_string(),
+        format!("'{}'", quoted(&single)),
+        format!("'{}/'", quoted(&folder)),
+    ];
+    for src in &sources {
+        let plan = text(
+            &engine,
+            &format!("EXPLAIN SELECT count(*) FROM {src} WHERE \"Male\" = 1"),
+        )
+        .await;
+        assert!(plan.contains("LabelScanExec"), "{src}: {plan}");
+        for original in QUERIES {
+            // The folder's partition columns are not in the single file.
+            let q = if src.contains(".parquet") {
+                original.to_string()
+            } else {
+                original.replace("SELECT * FROM", "SELECT * EXCLUDE (source, split) FROM")
+            };
+            let got = text(&engine, &q.replace(" T ", &format!(" {src} AS T "))).await;
+            let want = text(&reference, &original.replace(" T ", " one AS T ")).await;
+            assert_eq!(got, want, "{src}: {q}");
+        }
+    }
+    // A filter on a partition column reads only that partition's file, and the partition
+    // columns come back as values.
+    let plan = text(
+        &engine,
+        "EXPLAIN SELECT count(*) FROM folder WHERE source = 'celeba' AND \"Male\" = 1",
+    )
+    .await;
+    assert!(plan.contains("file=") && plan.contains("source=celeba"), "{plan}");
+    let got = engine
+        .sql_collect(
+            "SELECT CAST(source AS VARCHAR) AS source, CAST(split AS VARCHAR) AS split, count(*) AS n \
+             FROM folder WHERE source <> 'ffhq' AND \"Male\" = 1 GROUP BY source, split ORDER BY source",
+        )
+        .await
+        .unwrap();
+    let got = arrow::compute::concat_batches(&got[0].schema(), &got).unwrap();
+    let column = |name: &str| {
+        arrow::compute::cast(
+            got.column_by_name(name).unwrap(),
+            &arrow::datatypes::DataType::Utf8,
+        )
+        .unwrap()
+    };
+    let (source, split, n) = (column("source"), column("split"), column("n"));
+    let strings = |a: &ArrayRef| -> Vec<String> {
+        let a = a.as_any().downcast_ref::<StringArray>().unwrap();
+        a.iter().map(|v| v.unwrap().to_string()).collect()
+    };
+    let males = |b: RecordBatch| {
+        let male = b.column_by_name("Male").unwrap();
+        let male = male.as_any().downcast_ref::<Int8Array>().unwrap();
+        male.iter().filter(|v| *v == Some(1)).count().to_string()
+    };
+    assert_eq!(strings(&source), ["celeba", "stylegan"]);
+    assert_eq!(strings(&split), ["a", "a"]);
+    assert_eq!(
+        strings(&n),
+        [males(data.slice(2_000, 2_000)), males(data.slice(4_000, 2_000))]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

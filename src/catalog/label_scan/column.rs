@@ -2,8 +2,6 @@
 //! Arrow integer array of the column's own type (`Int8` for labels): the dictionary is
 //! converted once, not every value.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use arrow::array::PrimitiveArray;
@@ -56,11 +54,12 @@ impl ChunkReader for ChunkBytes {
 }
 
 /// Decodes column chunk `meta` (a flat INT32 column, `nullable` when its definition level is 1)
-/// of a row group with `num_rows` rows, read from `file`, as `T` (a value that does not fit is
+/// of a row group with `num_rows` rows, read from `source` (a file, or fetched ranges of an
+/// object), as `T` (a value that does not fit is
 /// `Unsupported`): every row, or only `rows` (ascending row numbers in the row group), whose
 /// values alone are unpacked.
 pub fn read_ints<T: ArrowPrimitiveType>(
-    file: &File,
+    source: &impl ChunkReader,
     meta: &ColumnChunkMetaData,
     nullable: bool,
     num_rows: usize,
@@ -73,16 +72,11 @@ where
         return Err(Unsupported::new("not an INT32 column"));
     }
     let (start, len) = meta.byte_range();
-    let mut data = Vec::new();
-    let mut reader = file.try_clone().map_err(|e| Unsupported::new(e.to_string()))?;
-    reader
-        .seek(SeekFrom::Start(start))
-        .and_then(|_| (&mut reader).take(len).read_to_end(&mut data))
+    let len = usize::try_from(len).map_err(|_| Unsupported::new("column chunk too large"))?;
+    let data = source
+        .get_bytes(start, len)
         .map_err(|e| Unsupported::new(format!("reading the column chunk: {e}")))?;
-    let chunk = Arc::new(ChunkBytes {
-        start,
-        data: Bytes::from(data),
-    });
+    let chunk = Arc::new(ChunkBytes { start, data });
     let mut pages = SerializedPageReader::new(chunk, meta, num_rows, None)
         .map_err(|e| Unsupported::new(e.to_string()))?;
     let mut dict: Vec<T::Native> = Vec::new();

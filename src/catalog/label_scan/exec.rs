@@ -1,12 +1,12 @@
-//! `LabelScanExec`: the physical plan of a label scan, its row groups split over partitions that
-//! each decode on a blocking thread.
+//! `LabelScanExec`: the physical plan of a label scan, the row groups of its files split over
+//! partitions that each decode on a blocking thread.
 
 use std::fmt;
 use std::fs::File;
 use std::sync::Arc;
 
+use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{Result, exec_datafusion_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
@@ -15,20 +15,31 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Par
 
 use super::scan::LabelScan;
 
-/// Scans a flat Parquet file, evaluating label filters while decoding.
+/// Scans flat Parquet files, evaluating label filters while decoding.
 #[derive(Debug)]
 pub struct LabelScanExec {
     scan: Arc<LabelScan>,
-    /// The row groups each partition reads, in file order.
-    groups: Vec<Vec<usize>>,
+    /// The (part, row group) pairs each partition reads, in file order.
+    groups: Vec<Vec<(usize, usize)>>,
     limit: Option<usize>,
     properties: Arc<PlanProperties>,
 }
 
 impl LabelScanExec {
-    /// Splits the row groups of `scan` into at most `partitions` runs of similar row counts.
+    /// Splits the row groups of `scan`'s files into at most `partitions` runs of similar row
+    /// counts.
     pub fn new(scan: LabelScan, partitions: usize, limit: Option<usize>) -> Self {
-        let groups = split(&scan.row_group_rows(), partitions.max(1));
+        let units: Vec<(usize, usize)> = scan
+            .parts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, part)| (0..part.row_group_rows().len()).map(move |rg| (p, rg)))
+            .collect();
+        let rows: Vec<usize> = scan.parts.iter().flat_map(|part| part.row_group_rows()).collect();
+        let groups: Vec<Vec<(usize, usize)>> = split(&rows, partitions.max(1))
+            .into_iter()
+            .map(|g| g.into_iter().map(|i| units[i]).collect())
+            .collect();
         let properties = PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&scan.output)),
             Partitioning::UnknownPartitioning(groups.len().max(1)),
@@ -81,10 +92,17 @@ impl DisplayAs for LabelScanExec {
                 format!("{} IN ({})", self.scan.column_name(flt.column), values.join(", "))
             })
             .collect();
+        let files = match self.scan.parts.as_slice() {
+            [one] => format!("file={}", one.place.name()),
+            parts => format!(
+                "files={} ({} ...)",
+                parts.len(),
+                parts.first().map(|p| p.place.name()).unwrap_or_default()
+            ),
+        };
         write!(
             f,
-            "LabelScanExec: file={}, row_groups={}, filters=[{}], projection=[{}]",
-            self.scan.path().display(),
+            "LabelScanExec: {files}, row_groups={}, filters=[{}], projection=[{}]",
             self.groups.iter().map(Vec::len).sum::<usize>(),
             filters.join(", "),
             names.join(", ")
@@ -131,13 +149,18 @@ impl ExecutionPlan for LabelScanExec {
         let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&scan.output), 2);
         let tx = builder.tx();
         builder.spawn_blocking(move || {
-            let file = File::open(scan.path())
-                .map_err(|e| exec_datafusion_err!("{}: {e}", scan.path().display()))?;
-            for rg in row_groups {
+            // The open local file of the part being read.
+            let mut file: Option<(usize, Option<Arc<File>>)> = None;
+            for (p, rg) in row_groups {
                 if left == 0 {
                     break;
                 }
-                let Some(batch) = scan.read_row_group(&file, rg)? else {
+                if file.as_ref().is_none_or(|(q, _)| *q != p) {
+                    file = Some((p, None));
+                }
+                let open = &mut file.as_mut().expect("set above").1;
+                let chunks = scan.parts[p].place.chunks(open, scan.ranges(p, rg))?;
+                let Some(batch) = scan.read_row_group(p, &chunks, rg)? else {
                     continue;
                 };
                 let batch = batch.slice(0, batch.num_rows().min(left));

@@ -1,5 +1,6 @@
-//! Label scans: a registered Parquet file answers `Male = 1 AND Senior = 1`-style filters while
-//! decoding, then materialises the other columns only for the matching rows.
+//! Label scans: a Parquet table (a file, a partitioned folder, `FROM 'file'`, `CREATE EXTERNAL
+//! TABLE`, local or in a bucket) answers `Male = 1 AND Senior = 1`-style filters while decoding,
+//! then materialises the other columns only for the matching rows.
 //!
 //! Subgroup slices (a few percent of the rows) are the common case in attribute audits. With
 //! DataFusion's Parquet defaults every column of every row is decoded before the filter runs;
@@ -13,7 +14,7 @@ mod exec;
 mod filter;
 mod hybrid;
 mod scan;
+mod source;
 mod table;
 
-pub use scan::check_flat;
-pub use table::LabelTable;
+pub use table::{LabelTable, LabelTableFactory, LabelUrlTables};

@@ -3,22 +3,20 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::fs::File;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, RecordBatchReader};
 use arrow::compute::{CastOptions, FilterBuilder, cast_with_options, concat_batches, filter};
 use arrow::datatypes::{DataType, Int8Type, Int16Type, Int32Type, SchemaRef, UInt8Type, UInt16Type};
+use datafusion::common::ScalarValue;
 use datafusion::common::{DataFusionError, Result, exec_datafusion_err};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
-};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder, RowSelection};
 use parquet::basic::Type as PhysicalType;
 
 use super::column;
 use super::filter::{LabelFilter, conjunction};
+use super::source::{Chunks, Place};
 
 /// A selection of under 1 row in `SPARSE` is read row by row, a denser one whole then filtered.
 const SPARSE: usize = 4;
@@ -34,26 +32,57 @@ struct Source {
     nullable: bool,
 }
 
-/// A filtered, projected scan of one flat Parquet file.
+/// One file of a label scan: where it is, its footer, and how its columns map to the table.
+#[derive(Debug)]
+pub struct Part {
+    /// The file.
+    pub place: Place,
+    meta: Arc<ArrowReaderMetadata>,
+    /// The file column of each of the table's file columns (partition columns are not in it).
+    sources: Vec<Source>,
+    /// The value of each partition column for this file's rows.
+    partition_values: Vec<ScalarValue>,
+}
+
+impl Part {
+    /// A file of the table: `meta` is its footer, `partition_values` its partition columns'
+    /// values; an error (the reason) when it is not flat or does not match the table.
+    pub fn try_new(
+        place: Place,
+        meta: Arc<ArrowReaderMetadata>,
+        file_columns: &SchemaRef,
+        partition_values: Vec<ScalarValue>,
+    ) -> std::result::Result<Self, String> {
+        let sources = sources(&meta, file_columns)?;
+        Ok(Part {
+            place,
+            meta,
+            sources,
+            partition_values,
+        })
+    }
+
+    /// The number of rows in each row group.
+    pub fn row_group_rows(&self) -> Vec<usize> {
+        let rgs = self.meta.metadata().row_groups();
+        rgs.iter().map(|rg| rg.num_rows().max(0) as usize).collect()
+    }
+}
+
+/// A filtered, projected scan of flat Parquet files (one, or the parts of a partitioned table).
 #[derive(Debug)]
 pub struct LabelScan {
-    path: PathBuf,
-    meta: ArrowReaderMetadata,
     table: SchemaRef,
-    sources: Vec<Source>,
+    /// The table's columns stored in the files (the first ones; partition columns follow).
+    file_columns: usize,
+    /// The files, in listing order.
+    pub parts: Vec<Part>,
     /// Table column indices to return.
     pub projection: Vec<usize>,
     /// The output schema (`table` projected).
     pub output: SchemaRef,
     /// The filters every returned row passes.
     pub filters: Vec<LabelFilter>,
-}
-
-/// Why a file is not flat enough for a label scan (it is then read by DataFusion alone).
-pub fn check_flat(path: &Path, table: &SchemaRef) -> std::result::Result<(), String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
-    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| e.to_string())?;
-    sources(&meta, table).map(|_| ())
 }
 
 /// Maps every table column to its file column; an error when the file is not flat or a column
@@ -98,38 +127,24 @@ fn sources(meta: &ArrowReaderMetadata, table: &SchemaRef) -> std::result::Result
 }
 
 impl LabelScan {
-    /// Plans a scan of `path` (registered with schema `table`) returning `projection` of the
-    /// rows that pass every filter.
-    pub fn try_new(
-        path: &Path,
+    /// Plans a scan of `parts` (a table of schema `table` whose first `file_columns` columns
+    /// are stored in the files) returning `projection` of the rows that pass every filter.
+    pub fn new(
         table: SchemaRef,
+        file_columns: usize,
+        parts: Vec<Part>,
         projection: Vec<usize>,
         filters: Vec<LabelFilter>,
     ) -> Result<Self> {
-        let file = File::open(path).map_err(|e| exec_datafusion_err!("{}: {e}", path.display()))?;
-        let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-            .map_err(|e| exec_datafusion_err!("{}: {e}", path.display()))?;
-        let sources = sources(&meta, &table).map_err(|e| {
-            exec_datafusion_err!(
-                "{}: the file changed since it was registered ({e}); register it again",
-                path.display()
-            )
-        })?;
         let output = Arc::new(table.project(&projection)?);
         Ok(LabelScan {
-            path: path.to_path_buf(),
-            meta,
             table,
-            sources,
+            file_columns,
+            parts,
             projection,
             output,
             filters,
         })
-    }
-
-    /// The file scanned.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The name of table column `c`.
@@ -137,24 +152,43 @@ impl LabelScan {
         self.table.field(c).name()
     }
 
-    /// The number of rows in each row group.
-    pub fn row_group_rows(&self) -> Vec<usize> {
-        let rgs = self.meta.metadata().row_groups();
-        rgs.iter().map(|rg| rg.num_rows().max(0) as usize).collect()
+    /// The file byte ranges a read of row group `rg` of part `p` needs: the column chunks of
+    /// the filter columns and of the projected file columns.
+    pub fn ranges(&self, p: usize, rg: usize) -> Vec<std::ops::Range<u64>> {
+        let part = &self.parts[p];
+        let group = part.meta.metadata().row_group(rg);
+        let mut roots: Vec<usize> = self
+            .filters
+            .iter()
+            .map(|f| f.column)
+            .chain(self.projection.iter().copied())
+            .filter(|&c| c < self.file_columns)
+            .map(|c| part.sources[c].root)
+            .collect();
+        roots.sort_unstable();
+        roots.dedup();
+        roots
+            .into_iter()
+            .map(|r| {
+                let (start, len) = group.column(r).byte_range();
+                start..start + len
+            })
+            .collect()
     }
 
-    /// Reads row group `rg` through `file`: the rows passing the filters, projected; `None` when
-    /// no row passes.
-    pub fn read_row_group(&self, file: &File, rg: usize) -> Result<Option<RecordBatch>> {
-        let rows = self.meta.metadata().row_group(rg).num_rows().max(0) as usize;
+    /// Reads row group `rg` of part `p` through `chunks`: the rows passing the filters,
+    /// projected; `None` when no row passes.
+    pub fn read_row_group(&self, p: usize, chunks: &Chunks, rg: usize) -> Result<Option<RecordBatch>> {
+        let part = &self.parts[p];
+        let rows = part.meta.metadata().row_group(rg).num_rows().max(0) as usize;
         let mut whole: HashMap<usize, ArrayRef> = HashMap::new();
         let mut masks = Vec::with_capacity(self.filters.len());
         for f in &self.filters {
             let array = match whole.entry(f.column) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(match self.decode(file, rg, f.column, rows, None) {
+                Entry::Vacant(e) => e.insert(match self.decode(part, chunks, rg, f.column, rows, None) {
                     Some(a) => a,
-                    None => self.read_arrow(file, rg, &[f.column], None)?.remove(0),
+                    None => self.read_arrow(part, chunks, rg, &[f.column], None)?.remove(0),
                 }),
             };
             masks.push(f.evaluate(array)?);
@@ -186,31 +220,35 @@ impl LabelScan {
         let mut columns: Vec<Option<ArrayRef>> = vec![None; self.projection.len()];
         let mut rest = Vec::new();
         for (k, &c) in self.projection.iter().enumerate() {
+            if c >= self.file_columns {
+                columns[k] = Some(self.partition_column(part, c, selected)?);
+                continue;
+            }
             let array = match whole.get(&c) {
                 Some(a) => Some(keep(Arc::clone(a))?),
-                None => match self.decode(file, rg, c, rows, rows_at.as_deref()) {
+                None => match self.decode(part, chunks, rg, c, rows, rows_at.as_deref()) {
                     Some(a) if rows_at.is_some() => Some(a),
                     Some(a) => Some(keep(a)?),
                     None => None,
                 },
             };
             match array {
-                Some(a) => columns[k] = Some(self.to_table_type(c, &a)?),
+                Some(a) => columns[k] = Some(self.to_table_type(part, c, &a)?),
                 None => rest.push(k),
             }
         }
         if !rest.is_empty() {
             let cols: Vec<usize> = rest.iter().map(|&k| self.projection[k]).collect();
             let arrays = match rows_at {
-                Some(_) => self.read_arrow(file, rg, &cols, selection.as_ref())?,
+                Some(_) => self.read_arrow(part, chunks, rg, &cols, selection.as_ref())?,
                 None => self
-                    .read_arrow(file, rg, &cols, None)?
+                    .read_arrow(part, chunks, rg, &cols, None)?
                     .into_iter()
                     .map(keep)
                     .collect::<Result<_>>()?,
             };
             for (k, a) in rest.into_iter().zip(arrays) {
-                columns[k] = Some(self.to_table_type(self.projection[k], &a)?);
+                columns[k] = Some(self.to_table_type(part, self.projection[k], &a)?);
             }
         }
         let columns: Vec<ArrayRef> = columns.into_iter().flatten().collect();
@@ -222,38 +260,44 @@ impl LabelScan {
         )?))
     }
 
+    /// Partition column `c` for `rows` rows of `part`: its value repeated, as the table's type.
+    fn partition_column(&self, part: &Part, c: usize, rows: usize) -> Result<ArrayRef> {
+        let value = part.partition_values.get(c - self.file_columns).ok_or_else(|| {
+            exec_datafusion_err!(
+                "{}: no value for partition column {}",
+                part.place.name(),
+                self.column_name(c)
+            )
+        })?;
+        let array = value.to_array_of_size(rows)?;
+        self.to_table_type(part, c, &array)
+    }
+
     /// Table column `c` of row group `rg` (all `rows`, or only `rows_at`), decoded here when it
     /// is a label column; `None` sends it to arrow-rs (other types, or pages this decoder does
     /// not handle).
     fn decode(
         &self,
-        file: &File,
+        part: &Part,
+        chunks: &Chunks,
         rg: usize,
         c: usize,
         rows: usize,
         rows_at: Option<&[u32]>,
     ) -> Option<ArrayRef> {
-        let s = self.sources[c];
+        let s = part.sources[c];
         if !s.fast {
             return None;
         }
-        let meta = self.meta.metadata().row_group(rg).column(s.root);
-        let (n, at) = (s.nullable, rows_at);
+        let meta = part.meta.metadata().row_group(rg).column(s.root);
+        let (n, at, f) = (s.nullable, rows_at, chunks);
         let decoded: std::result::Result<ArrayRef, _> = match self.table.field(c).data_type() {
-            DataType::Int8 => {
-                column::read_ints::<Int8Type>(file, meta, n, rows, at).map(|a| Arc::new(a) as _)
-            }
-            DataType::Int16 => {
-                column::read_ints::<Int16Type>(file, meta, n, rows, at).map(|a| Arc::new(a) as _)
-            }
-            DataType::Int32 => {
-                column::read_ints::<Int32Type>(file, meta, n, rows, at).map(|a| Arc::new(a) as _)
-            }
-            DataType::UInt8 => {
-                column::read_ints::<UInt8Type>(file, meta, n, rows, at).map(|a| Arc::new(a) as _)
-            }
+            DataType::Int8 => column::read_ints::<Int8Type>(f, meta, n, rows, at).map(|a| Arc::new(a) as _),
+            DataType::Int16 => column::read_ints::<Int16Type>(f, meta, n, rows, at).map(|a| Arc::new(a) as _),
+            DataType::Int32 => column::read_ints::<Int32Type>(f, meta, n, rows, at).map(|a| Arc::new(a) as _),
+            DataType::UInt8 => column::read_ints::<UInt8Type>(f, meta, n, rows, at).map(|a| Arc::new(a) as _),
             DataType::UInt16 => {
-                column::read_ints::<UInt16Type>(file, meta, n, rows, at).map(|a| Arc::new(a) as _)
+                column::read_ints::<UInt16Type>(f, meta, n, rows, at).map(|a| Arc::new(a) as _)
             }
             other => Err(super::hybrid::Unsupported::new(format!("type {other}"))),
         };
@@ -262,7 +306,7 @@ impl LabelScan {
             Err(why) => {
                 log::debug!(
                     "{}: column {c} of row group {rg} read by arrow-rs: {}",
-                    self.path.display(),
+                    part.place.name(),
                     why.0
                 );
                 None
@@ -273,19 +317,21 @@ impl LabelScan {
     /// Table columns `cols` of row group `rg` through arrow-rs, only the `selection` rows.
     fn read_arrow(
         &self,
-        file: &File,
+        part: &Part,
+        chunks: &Chunks,
         rg: usize,
         cols: &[usize],
         selection: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         let at =
-            |e: &dyn std::fmt::Display| exec_datafusion_err!("{}: row group {rg}: {e}", self.path.display());
-        let roots: Vec<usize> = cols.iter().map(|&c| self.sources[c].root).collect();
-        let input = file.try_clone().map_err(|e| at(&e))?;
-        let rows = self.meta.metadata().row_group(rg).num_rows().max(1) as usize;
-        let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(input, self.meta.clone())
+            |e: &dyn std::fmt::Display| exec_datafusion_err!("{}: row group {rg}: {e}", part.place.name());
+        let roots: Vec<usize> = cols.iter().map(|&c| part.sources[c].root).collect();
+        let meta = ArrowReaderMetadata::clone(&part.meta);
+        let rows = meta.metadata().row_group(rg).num_rows().max(1) as usize;
+        let mask = ProjectionMask::roots(meta.parquet_schema(), roots);
+        let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(chunks.clone(), meta)
             .with_row_groups(vec![rg])
-            .with_projection(ProjectionMask::roots(self.meta.parquet_schema(), roots))
+            .with_projection(mask)
             .with_batch_size(rows);
         if let Some(s) = selection {
             builder = builder.with_row_selection(RowSelection::from_filters(std::slice::from_ref(s)));
@@ -308,7 +354,7 @@ impl LabelScan {
     }
 
     /// `array` (file form) as the table's type for column `c`; values that do not fit are an error.
-    fn to_table_type(&self, c: usize, array: &ArrayRef) -> Result<ArrayRef> {
+    fn to_table_type(&self, part: &Part, c: usize, array: &ArrayRef) -> Result<ArrayRef> {
         let field = self.table.field(c);
         if array.data_type() == field.data_type() {
             return Ok(Arc::clone(array));
@@ -318,7 +364,7 @@ impl LabelScan {
             ..Default::default()
         };
         cast_with_options(array, field.data_type(), &options).map_err(|e| {
-            DataFusionError::Execution(format!("{}: column {}: {e}", self.path.display(), field.name()))
+            DataFusionError::Execution(format!("{}: column {}: {e}", part.place.name(), field.name()))
         })
     }
 }
