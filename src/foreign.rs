@@ -117,6 +117,9 @@ pub fn clean_datafusion_message(e: &DataFusionError) -> String {
     if std::env::var_os("MACSQL_RAW_ERRORS").is_some() {
         return full;
     }
+    if let Some(message) = crate::storage::message_in(e) {
+        return message;
+    }
     let root = e.find_root().to_string();
     let mut msg = if !root.is_empty() && full.matches(root.as_str()).count() > 1 {
         root

@@ -17,6 +17,7 @@ use crate::formats::{FileFormat, FormatError};
 mod error;
 mod footer;
 mod label_scan;
+mod remote;
 mod shards;
 
 pub use error::CatalogError;
@@ -104,8 +105,12 @@ pub fn parse_data_spec(spec: &str) -> (Option<String>, PathBuf) {
     (None, PathBuf::from(spec))
 }
 
-/// Registers the file or folder at `path` as table `name` in `ctx`.
+/// Registers the file or folder at `path` as table `name` in `ctx` (an `s3://`, `gs://` or
+/// `az://` URL reads from a bucket).
 pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(), CatalogError> {
+    if let Some(url) = crate::storage::remote_url(path) {
+        return remote::register(ctx, name, url).await;
+    }
     let meta = std::fs::metadata(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             CatalogError::NotFound(path.to_path_buf())
@@ -116,10 +121,6 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
     let path_str = path
         .to_str()
         .ok_or_else(|| CatalogError::NonUtf8Path(path.to_path_buf()))?;
-    let with_context = |e: datafusion::error::DataFusionError| CatalogError::Unreadable {
-        path: path.to_path_buf(),
-        message: clean_datafusion_message(&e),
-    };
     if meta.is_dir() {
         return register_folder(ctx, name, path).await;
     }
@@ -127,6 +128,30 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
     if meta.len() == 0 {
         return Err(CatalogError::EmptyFile(path.to_path_buf()));
     }
+    if SourceFormat::from_path(path)? == SourceFormat::Parquet
+        && let Some(message) = footer::footer_problem(path, meta.len())
+    {
+        return Err(CatalogError::Unreadable {
+            path: path.to_path_buf(),
+            message,
+        });
+    }
+    register_file(ctx, name, path_str, starts_with_bracket(path)).await
+}
+
+/// Registers the file at `location` (a path or a bucket URL) as table `name`, in the format its
+/// extension names; `json_array`: a `.json` file holds one JSON array, not NDJSON.
+async fn register_file(
+    ctx: &SessionContext,
+    name: &str,
+    location: &str,
+    json_array: bool,
+) -> Result<(), CatalogError> {
+    let path = Path::new(location);
+    let with_context = |e: datafusion::error::DataFusionError| CatalogError::Unreadable {
+        path: path.to_path_buf(),
+        message: clean_datafusion_message(&e),
+    };
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -134,13 +159,7 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
         .unwrap_or_default();
     match SourceFormat::from_path(path)? {
         SourceFormat::Parquet => {
-            if let Some(message) = footer::footer_problem(path, meta.len()) {
-                return Err(CatalogError::Unreadable {
-                    path: path.to_path_buf(),
-                    message,
-                });
-            }
-            ctx.register_parquet(name, path_str, ParquetReadOptions::default().file_extension(&ext))
+            ctx.register_parquet(name, location, ParquetReadOptions::default().file_extension(&ext))
                 .await
                 .map_err(with_context)?;
             with_label_scans(ctx, name).await?;
@@ -151,7 +170,7 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
                 .has_header(true)
                 .delimiter(delimiter)
                 .file_extension(&ext);
-            ctx.register_csv(name, path_str, options)
+            ctx.register_csv(name, location, options)
                 .await
                 .map_err(with_context)?
         }
@@ -160,7 +179,7 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
                 file_extension: &ext,
                 ..Default::default()
             };
-            ctx.register_arrow(name, path_str, options)
+            ctx.register_arrow(name, location, options)
                 .await
                 .map_err(with_context)?
         }
@@ -168,8 +187,8 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
             // `.json` files may hold one JSON array (as `--format json` writes) or NDJSON.
             let options = JsonReadOptions::default()
                 .file_extension(&ext)
-                .newline_delimited(!starts_with_bracket(path));
-            ctx.register_json(name, path_str, options)
+                .newline_delimited(!json_array);
+            ctx.register_json(name, location, options)
                 .await
                 .map_err(with_context)?
         }
@@ -239,13 +258,7 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
             });
         }
     }
-    let mut url = path.to_string_lossy().into_owned();
-    if !url.ends_with('/') {
-        url.push('/');
-    }
-    let table_url = ListingTableUrl::parse(&url)?;
-    let state = ctx.state();
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let url = crate::storage::as_folder(&path.to_string_lossy());
     // A bad part is named: DataFusion's error says what is wrong but not in which file.
     let in_folder = |e: datafusion::error::DataFusionError| {
         let (part, message) = match first_unreadable_parquet(path) {
@@ -258,17 +271,27 @@ async fn register_folder(ctx: &SessionContext, name: &str, path: &Path) -> Resul
             message,
         }
     };
+    let table = folder_table(ctx, &url).await.map_err(in_folder)?;
+    ctx.register_table(name, LabelTable::wrap(Arc::new(table)))?;
+    Ok(())
+}
+
+/// DataFusion's listing table over the Parquet files of the folder `url` (`/`-terminated, a
+/// path or a bucket URL), partition columns inferred from `key=value` folders.
+async fn folder_table(
+    ctx: &SessionContext,
+    url: &str,
+) -> Result<ListingTable, datafusion::error::DataFusionError> {
+    let table_url = ListingTableUrl::parse(url)?;
+    let state = ctx.state();
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(options)
         .infer_partitions_from_path(&state)
-        .await
-        .map_err(in_folder)?
+        .await?
         .infer_schema(&state)
-        .await
-        .map_err(in_folder)?;
-    let table = ListingTable::try_new(config)?;
-    ctx.register_table(name, LabelTable::wrap(Arc::new(table)))?;
-    Ok(())
+        .await?;
+    ListingTable::try_new(config)
 }
 
 /// True when the first non-blank byte of the file is `[` (a JSON array rather than NDJSON).

@@ -19,21 +19,107 @@ pub struct ShardReport {
     pub done: usize,
 }
 
-/// The `key=value` sub-folders of `dir` with this key, by value, in order.
-fn partitions(dir: &Path, key: &str) -> Vec<(String, PathBuf)> {
-    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let value = name.strip_prefix(key)?.strip_prefix('=')?.to_owned();
-            Some((value, e.path()))
-        })
-        .collect();
-    found.sort();
-    found
+/// What a dataset folder holds, as far as its shards go: the `source=*/shard=*` partition
+/// folders, the files in them, and their done-markers (read). Built from the file system or
+/// from a bucket listing, so the checks are the same for both.
+#[derive(Debug, Default)]
+struct Listing {
+    /// `source=<dataset>/shard=<I>-of-<N>` folders (relative, `/`-separated).
+    shard_dirs: BTreeSet<String>,
+    /// Files directly in those folders (relative).
+    files: BTreeSet<String>,
+    /// Each marker's content (or why it could not be read), by its relative path.
+    markers: BTreeMap<String, Result<Marker, String>>,
+}
+
+/// Whether `name` is a `key=...` partition folder name.
+fn is_partition(name: &str, key: &str) -> bool {
+    name.strip_prefix(key).is_some_and(|rest| rest.starts_with('='))
+}
+
+impl Listing {
+    /// The shard folders under the local `folder`.
+    fn local(folder: &Path) -> Self {
+        let mut listing = Listing::default();
+        let subdirs = |dir: &Path, key: &str| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| is_partition(n, key))
+                .collect();
+            names.sort();
+            names
+        };
+        for source in subdirs(folder, SOURCE_KEY) {
+            for shard in subdirs(&folder.join(&source), SHARD_KEY) {
+                let rel = format!("{source}/{shard}");
+                let dir = folder.join(&source).join(&shard);
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    if entry.path().is_file() {
+                        listing
+                            .files
+                            .insert(format!("{rel}/{}", entry.file_name().to_string_lossy()));
+                    }
+                }
+                let marker = format!("{rel}/{MARKER}");
+                if listing.files.contains(&marker) {
+                    let read = read_marker(&dir.join(MARKER)).map_err(|e| e.to_string());
+                    let read = read.and_then(|m| m.ok_or_else(|| "it disappeared while read".to_string()));
+                    listing.markers.insert(marker, read);
+                }
+                listing.shard_dirs.insert(rel);
+            }
+        }
+        listing
+    }
+
+    /// The shard folders under the bucket folder `url` (`/`-terminated), from its listing
+    /// (URL, size); markers are fetched.
+    async fn remote(url: &str, objects: &[(String, u64)]) -> Self {
+        let mut listing = Listing::default();
+        for (object, _) in objects {
+            let Some(rel) = object.strip_prefix(url) else {
+                continue;
+            };
+            let parts: Vec<&str> = rel.split('/').collect();
+            if let [source, shard, file] = parts.as_slice()
+                && is_partition(source, SOURCE_KEY)
+                && is_partition(shard, SHARD_KEY)
+            {
+                listing.shard_dirs.insert(format!("{source}/{shard}"));
+                listing.files.insert(rel.to_string());
+                if *file == MARKER {
+                    let read = match crate::storage::get(object).await {
+                        Ok(bytes) => serde_json::from_slice::<Marker>(&bytes)
+                            .map_err(|e| format!("not a macsql done-marker: {e}")),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    listing.markers.insert(rel.to_string(), read);
+                }
+            }
+        }
+        listing
+    }
+
+    /// The `key=value` children of `parent` (`""` for the top) among the shard folders, by value.
+    fn values(&self, parent: Option<&str>, key: &str) -> Vec<String> {
+        let mut found: BTreeSet<String> = BTreeSet::new();
+        for dir in &self.shard_dirs {
+            let (source, shard) = dir.split_once('/').unwrap_or((dir, ""));
+            let name = match parent {
+                None => source,
+                Some(p) if p == source => shard,
+                Some(_) => continue,
+            };
+            if let Some(v) = name.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
+                found.insert(v.to_string());
+            }
+        }
+        found.into_iter().collect()
+    }
 }
 
 /// `I-of-N` as (I, N).
@@ -42,53 +128,62 @@ fn shard_of(value: &str) -> Option<(u64, u64)> {
     Some((i.parse().ok()?, n.parse().ok()?))
 }
 
-/// Checks the shards under `folder`; `Ok` with no warnings and `done == 0` when it is not a
-/// dataset folder of `macsql annotate`.
+/// Checks the shards under the local `folder`; `Ok` with no warnings and `done == 0` when it
+/// is not a dataset folder of `macsql annotate`.
 pub fn check(folder: &Path) -> Result<ShardReport, CatalogError> {
+    check_listing(&folder.display().to_string(), &Listing::local(folder))
+}
+
+/// Checks the shards under the bucket folder `url` (`/`-terminated), listed as `objects`.
+pub async fn check_remote(url: &str, objects: &[(String, u64)]) -> Result<ShardReport, CatalogError> {
+    check_listing(url.trim_end_matches('/'), &Listing::remote(url, objects).await)
+}
+
+/// The checks, on what `folder` (its path or URL, as shown) holds.
+fn check_listing(folder: &str, listing: &Listing) -> Result<ShardReport, CatalogError> {
     let mut report = ShardReport::default();
     // The first marker of each bundle hash seen, to name both sides of a mix.
-    let mut bundles: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
-    for (dataset, source_dir) in partitions(folder, SOURCE_KEY) {
+    let mut bundles: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for dataset in listing.values(None, SOURCE_KEY) {
+        let source = format!("{SOURCE_KEY}={dataset}");
         let mut counts: BTreeSet<u64> = BTreeSet::new();
         let mut present: BTreeSet<u64> = BTreeSet::new();
-        for (value, dir) in partitions(&source_dir, SHARD_KEY) {
+        for value in listing.values(Some(&source), SHARD_KEY) {
             let Some((index, count)) = shard_of(&value) else {
                 continue;
             };
             counts.insert(count);
             present.insert(index);
-            let marker_path = dir.join(MARKER);
-            let marker: Option<Marker> = read_marker(&marker_path).map_err(|e| CatalogError::Folder {
-                folder: folder.to_path_buf(),
-                part: Some(marker_path.clone()),
-                message: e.to_string(),
-            })?;
-            let shown = format!("{SOURCE_KEY}={dataset}/{SHARD_KEY}={value}");
-            match marker {
-                Some(m) => {
+            let shown = format!("{source}/{SHARD_KEY}={value}");
+            let marker_rel = format!("{shown}/{MARKER}");
+            match listing.markers.get(&marker_rel) {
+                Some(Ok(m)) => {
                     report.done += 1;
                     bundles
                         .entry(m.bundle_hash.clone())
-                        .or_insert_with(|| (marker_path.clone(), m.bundle.clone()));
+                        .or_insert_with(|| (format!("{folder}/{marker_rel}"), m.bundle.clone()));
                 }
-                None if dir.join(DATA).exists() => report.warnings.push(format!(
-                    "{}: {shown} has data but no done-marker (its run stopped before it finished): \
-                     its rows are read but may be incomplete; run that shard again with --resume",
-                    folder.display()
+                Some(Err(message)) => {
+                    return Err(CatalogError::Folder {
+                        folder: PathBuf::from(folder),
+                        part: Some(PathBuf::from(format!("{folder}/{marker_rel}"))),
+                        message: message.clone(),
+                    });
+                }
+                None if listing.files.contains(&format!("{shown}/{DATA}")) => report.warnings.push(format!(
+                    "{folder}: {shown} has data but no done-marker (its run stopped before it finished): \
+                     its rows are read but may be incomplete; run that shard again with --resume"
                 )),
                 None => report.warnings.push(format!(
-                    "{}: {shown} is unfinished (no data yet): its images are not in the table; \
-                     run that shard again with --resume",
-                    folder.display()
+                    "{folder}: {shown} is unfinished (no data yet): its images are not in the table; \
+                     run that shard again with --resume"
                 )),
             }
         }
         if counts.len() > 1 {
             report.warnings.push(format!(
-                "{}: {SOURCE_KEY}={dataset} mixes shard counts {:?}: shards of different splits overlap, \
-                 so images may be read twice",
-                folder.display(),
-                counts
+                "{folder}: {source} mixes shard counts {counts:?}: shards of different splits overlap, \
+                 so images may be read twice"
             ));
         } else if let Some(&count) = counts.first() {
             let missing: Vec<String> = (0..count)
@@ -97,8 +192,7 @@ pub fn check(folder: &Path) -> Result<ShardReport, CatalogError> {
                 .collect();
             if !missing.is_empty() {
                 report.warnings.push(format!(
-                    "{}: {SOURCE_KEY}={dataset} is missing shard {}: its images are not in the table",
-                    folder.display(),
+                    "{folder}: {source} is missing shard {}: its images are not in the table",
                     missing.join(", ")
                 ));
             }
@@ -109,9 +203,9 @@ pub fn check(folder: &Path) -> Result<ShardReport, CatalogError> {
         let (a_path, a_name) = sides.next().unwrap_or_default();
         let (b_path, b_name) = sides.next().unwrap_or_default();
         return Err(CatalogError::MixedBundles {
-            folder: folder.to_path_buf(),
-            first: format!("{} (bundle {a_name})", a_path.display()),
-            second: format!("{} (bundle {b_name})", b_path.display()),
+            folder: PathBuf::from(folder),
+            first: format!("{a_path} (bundle {a_name})"),
+            second: format!("{b_path} (bundle {b_name})"),
         });
     }
     Ok(report)

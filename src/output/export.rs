@@ -95,7 +95,25 @@ pub fn commit_or_discard<T, E: From<ForeignError>>(
 /// Writes every batch of `stream` to `path` (format from the extension) and returns the row
 /// count. The file is written under a temporary name and renamed when complete, so a failed or
 /// interrupted export never leaves a half-written file under the final name.
-pub async fn write_stream(mut stream: SendableRecordBatchStream, path: &Path) -> Result<u64, OutputError> {
+pub async fn write_stream(stream: SendableRecordBatchStream, path: &Path) -> Result<u64, OutputError> {
+    let Some(url) = crate::storage::remote_url(path) else {
+        return write_local(stream, path).await;
+    };
+    // A bucket: written to a local file first, then uploaded (the object appears when whole).
+    ExportFormat::from_path(path)?;
+    let staged = tempfile::Builder::new()
+        .prefix(".macsql-upload-")
+        .tempdir()
+        .map_err(|e| ForeignError::io(std::env::temp_dir(), e))?;
+    let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_owned());
+    let local = staged.path().join(name);
+    let rows = write_local(stream, &local).await?;
+    crate::storage::upload(&local, url).await?;
+    Ok(rows)
+}
+
+/// [`write_stream`] to a local file.
+async fn write_local(mut stream: SendableRecordBatchStream, path: &Path) -> Result<u64, OutputError> {
     let format = ExportFormat::from_path(path)?;
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()

@@ -49,9 +49,25 @@ pub enum StorageError {
 
 impl StorageError {
     /// Classifies an `object_store` error on `url`.
-    pub fn from_store(url: &str, e: object_store::Error) -> Self {
+    pub fn from_store(url: &str, e: &object_store::Error) -> Self {
         let url = url.to_string();
-        let cause = innermost(&e);
+        let cause = innermost(e);
+        // No keys in the environment: the credential chain ended at the cloud's instance
+        // metadata service (EC2, GCE and Azure all answer at 169.254.169.254), which had none.
+        let debug = format!("{e:?}");
+        if ["169.254.169.254", "169.254.170.2", "metadata.google.internal"]
+            .iter()
+            .any(|host| debug.contains(host))
+        {
+            return StorageError::NoCredentials {
+                url,
+                hint: format!(
+                    "none in the environment, and the instance metadata service gave none ({cause}); set \
+                     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (gs://: GOOGLE_APPLICATION_CREDENTIALS; az://: \
+                     AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY)"
+                ),
+            };
+        }
         match e {
             object_store::Error::NotFound { .. } => {
                 let what = if cause.contains("NoSuchBucket") || cause.contains("bucket does not exist") {
@@ -77,6 +93,39 @@ impl StorageError {
             _ => StorageError::Other { url, cause },
         }
     }
+}
+
+/// The message of an object-store failure inside a DataFusion error (a query reading or
+/// writing a bucket), in [`StorageError`]'s words and naming the request's URL; `None` when
+/// there is none in it.
+pub fn message_in(e: &datafusion::error::DataFusionError) -> Option<String> {
+    use datafusion::error::DataFusionError as D;
+    let store_error: &object_store::Error = match e {
+        D::ObjectStore(inner) => inner,
+        D::External(b) => {
+            if let Some(s) = b.downcast_ref::<StorageError>() {
+                return Some(s.to_string());
+            }
+            b.downcast_ref::<object_store::Error>()?
+        }
+        D::IoError(io) => io.get_ref()?.downcast_ref::<object_store::Error>()?,
+        D::Context(_, inner) => return message_in(inner),
+        D::Shared(inner) => return message_in(inner),
+        _ => return None,
+    };
+    // "Error performing PUT http://host/bucket/key in 3ms": the request names the object.
+    let text = store_error.to_string();
+    let url = text
+        .split_once("Error performing ")
+        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+        .map(str::to_string)
+        .unwrap_or_else(|| match store_error {
+            object_store::Error::NotFound { path, .. }
+            | object_store::Error::PermissionDenied { path, .. }
+            | object_store::Error::Unauthenticated { path, .. } => path.clone(),
+            _ => "object store".into(),
+        });
+    Some(StorageError::from_store(&url, store_error).to_string())
 }
 
 /// The innermost message of an error chain, on one line: what the server or the OS said,

@@ -38,8 +38,17 @@ where
 /// The whole object at `url`.
 pub async fn get(url: &str) -> Result<Bytes, StorageError> {
     let (store, path) = store_for(url)?;
-    let fail = |e| StorageError::from_store(url, e);
+    let fail = |e| StorageError::from_store(url, &e);
     store.get(&path).await.map_err(fail)?.bytes().await.map_err(fail)
+}
+
+/// Bytes `range` of the object at `url` (fewer when it is shorter).
+pub async fn get_range(url: &str, range: std::ops::Range<u64>) -> Result<Bytes, StorageError> {
+    let (store, path) = store_for(url)?;
+    let fail = |e| StorageError::from_store(url, &e);
+    let size = store.head(&path).await.map_err(fail)?.size;
+    let range = range.start.min(size)..range.end.min(size);
+    store.get_range(&path, range).await.map_err(fail)
 }
 
 /// The whole object at `url`, `None` when there is none.
@@ -60,11 +69,11 @@ pub async fn exists(url: &str) -> Result<bool, StorageError> {
             // S3 answers HEAD on a missing bucket with a bare 404 too: tell them apart by listing.
             let listed = store.list(None).try_next().await;
             match listed {
-                Err(e) => Err(StorageError::from_store(url, e)),
+                Err(e) => Err(StorageError::from_store(url, &e)),
                 Ok(_) => Ok(false),
             }
         }
-        Err(e) => Err(StorageError::from_store(url, e)),
+        Err(e) => Err(StorageError::from_store(url, &e)),
     }
 }
 
@@ -85,7 +94,7 @@ pub async fn list(url: &str) -> Result<Vec<(String, u64)>, StorageError> {
         .map_ok(|m| (format!("{base}{}", m.location), m.size))
         .try_collect()
         .await
-        .map_err(|e| StorageError::from_store(url, e))?;
+        .map_err(|e| StorageError::from_store(url, &e))?;
     found.sort();
     Ok(found)
 }
@@ -97,7 +106,7 @@ pub async fn put(url: &str, bytes: Bytes) -> Result<(), StorageError> {
         .put(&path, PutPayload::from(bytes))
         .await
         .map(|_| ())
-        .map_err(|e| StorageError::from_store(url, e))
+        .map_err(|e| StorageError::from_store(url, &e))
 }
 
 /// Uploads the local file `local` to `url` in parts; the object appears only when complete.
@@ -115,7 +124,7 @@ pub async fn upload(local: &Path, url: &str) -> Result<u64, StorageError> {
         return Ok(size);
     }
     let (store, path) = store_for(url)?;
-    let fail = |e| StorageError::from_store(url, e);
+    let fail = |e| StorageError::from_store(url, &e);
     let mut writer =
         WriteMultipart::new_with_chunk_size(store.put_multipart(&path).await.map_err(fail)?, PART);
     let mut buf = vec![0u8; PART];

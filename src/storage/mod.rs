@@ -11,8 +11,8 @@ mod stores;
 
 use std::path::Path;
 
-pub use error::StorageError;
-pub use io::{block_on, exists, get, get_opt, list, put, upload};
+pub use error::{StorageError, message_in};
+pub use io::{block_on, exists, get, get_opt, get_range, list, put, upload};
 pub use stores::{Registry, store_for};
 
 /// The URL schemes read as object-store locations.

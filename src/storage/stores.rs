@@ -56,7 +56,7 @@ pub fn store_for(url: &str) -> Result<(Arc<dyn ObjectStore>, StorePath), Storage
 
 /// A store for `key` (`scheme://bucket`) from the environment and each cloud's credential chain.
 fn build(scheme: &str, key: &str, url: &str) -> Result<Arc<dyn ObjectStore>, StorageError> {
-    let fail = |e: object_store::Error| StorageError::from_store(url, e);
+    let fail = |e: object_store::Error| StorageError::from_store(url, &e);
     let store: Arc<dyn ObjectStore> = match scheme {
         "s3" => {
             let chain = ["AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE"]

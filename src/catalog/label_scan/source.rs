@@ -62,7 +62,7 @@ impl Place {
                 size,
                 url,
             } => {
-                let fail = |e| exec_datafusion_err!("{}", crate::storage::StorageError::from_store(url, e));
+                let fail = |e| exec_datafusion_err!("{}", crate::storage::StorageError::from_store(url, &e));
                 // The tail first (most footers fit), then exactly the footer when it does not.
                 let mut n = (*size).min(FOOTER_GUESS);
                 let mut tail = store.get_range(path, size - n..*size).await.map_err(fail)?;
@@ -102,7 +102,7 @@ impl Place {
                 let wanted = ranges.clone();
                 let fetched = crate::storage::block_on(async move { store.get_ranges(&path, &wanted).await })
                     .map_err(|e| {
-                        exec_datafusion_err!("{}", crate::storage::StorageError::from_store(url, e))
+                        exec_datafusion_err!("{}", crate::storage::StorageError::from_store(url, &e))
                     })?;
                 let mut parts: Vec<(u64, Bytes)> = ranges.iter().map(|r| r.start).zip(fetched).collect();
                 parts.sort_by_key(|(start, _)| *start);

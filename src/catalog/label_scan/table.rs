@@ -334,6 +334,21 @@ pub struct LabelUrlTables {
 #[async_trait]
 impl UrlTableFactory for LabelUrlTables {
     async fn try_new(&self, url: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        Ok(self.inner.try_new(url).await?.map(LabelTable::wrap))
+        let table = self.inner.try_new(url).await?;
+        if table.is_none() && crate::storage::is_remote(url) && !url.ends_with('/') {
+            // DataFusion would say only "table not found": say what the bucket said.
+            let missing = |e| datafusion::error::DataFusionError::External(Box::new(e));
+            match crate::storage::exists(url).await {
+                Ok(false) => {
+                    return Err(missing(crate::storage::StorageError::NotFound {
+                        url: url.to_string(),
+                        what: "no such object".into(),
+                    }));
+                }
+                Err(e) => return Err(missing(e)),
+                Ok(true) => {}
+            }
+        }
+        Ok(table.map(LabelTable::wrap))
     }
 }
