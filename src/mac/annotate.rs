@@ -273,6 +273,9 @@ fn journal_batch(
 /// With `opts.output` a folder (an existing folder, a path ending in `/` or without an extension), the run writes its shard's
 /// partition of a dataset folder and its done-marker last; a shard already done is a no-op.
 pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
+    if let Some(url) = crate::storage::remote_url(&opts.output) {
+        return annotate_to_bucket(opts, url);
+    }
     if opts.batch == 0 {
         return Err(MacError::Annotate("--batch must be at least 1".into()));
     }
@@ -348,6 +351,94 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
             macsql: env!("CARGO_PKG_VERSION").into(),
         },
     )?;
+    Ok(summary)
+}
+
+/// The local folder where a run into the bucket `url` is journalled (`MACSQL_STAGING`, else
+/// the system's temporary folder): named after the URL, so `--resume` on the same machine finds it.
+fn staging_for(url: &str) -> PathBuf {
+    let root = std::env::var_os("MACSQL_STAGING")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("macsql-staging"));
+    let name: String = url
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    root.join(name)
+}
+
+/// `annotate` into a bucket: the run is journalled and written in a local staging folder as
+/// usual, then its data file is uploaded and, for a dataset folder, its done-marker after it.
+/// A shard whose marker is in the bucket is a no-op; one of another split is refused.
+fn annotate_to_bucket(opts: &AnnotateOptions, url: &str) -> Result<Summary> {
+    use crate::storage;
+    let fetch = |u: String| storage::block_on(async move { storage::get_opt(&u).await });
+    let folder = url.ends_with('/') || Path::new(url).extension().is_none();
+    let staging = staging_for(url);
+    let mut local = opts.clone();
+    if !folder {
+        std::fs::create_dir_all(&staging).map_err(|e| ForeignError::io(&staging, e))?;
+        let name = Path::new(url)
+            .file_name()
+            .map_or_else(|| "out.parquet".into(), |n| n.to_owned());
+        local.output = staging.join(name);
+        let mut summary = annotate(&local)?;
+        let (from, to) = (local.output.clone(), url.to_string());
+        storage::block_on(async move { storage::upload(&from, &to).await })?;
+        summary.output = PathBuf::from(url);
+        return Ok(summary);
+    }
+    let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
+    let rel = ShardPlace::new(Path::new(""), &opts.dataset, shard)?;
+    let rel_dir = rel.dir.to_string_lossy().into_owned();
+    let data_url = storage::join(url, &format!("{rel_dir}/{}", dataset::DATA));
+    let marker_url = storage::join(url, &format!("{rel_dir}/{}", dataset::MARKER));
+    if let Some(bytes) = fetch(marker_url.clone())? {
+        let done: Marker = serde_json::from_slice(&bytes).map_err(|e| MacError::Input {
+            path: PathBuf::from(&marker_url),
+            message: format!("not a macsql done-marker: {e}"),
+        })?;
+        return Ok(Summary {
+            annotated: 0,
+            errors: done.errors as usize,
+            no_face: done.no_face as usize,
+            skipped: done.rows as usize,
+            rows: done.rows,
+            seconds: 0.0,
+            output: PathBuf::from(data_url),
+            already_done: true,
+        });
+    }
+    // Shards of another split of this dataset in the bucket overlap this one.
+    let source = storage::join(url, &format!("{}={}/", dataset::SOURCE_KEY, opts.dataset));
+    let listed = source.clone();
+    let objects = storage::block_on(async move { storage::list(&listed).await })?;
+    let want = format!("-of-{}/", shard.count);
+    if let Some((other, _)) = objects.iter().find(|(o, _)| {
+        let rel = o.strip_prefix(&source).unwrap_or(o);
+        rel.starts_with(&format!("{}=", dataset::SHARD_KEY)) && !rel.contains(&want)
+    }) {
+        return Err(MacError::Annotate(format!(
+            "{source}: holds {other}, a split into other shard counts than this run's {shard}: shards of \
+             different splits overlap; use --shard I/N with the folder's N, or another folder"
+        )));
+    }
+    local.output = staging.clone();
+    let mut summary = annotate(&local)?;
+    let place = ShardPlace::new(&staging, &opts.dataset, shard)?;
+    let (data, marker) = (place.data(), place.marker());
+    let (d_url, m_url) = (data_url.clone(), marker_url);
+    storage::block_on(async move {
+        storage::upload(&data, &d_url).await?;
+        storage::upload(&marker, &m_url).await
+    })?;
+    summary.output = PathBuf::from(data_url);
     Ok(summary)
 }
 

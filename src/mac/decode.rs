@@ -19,7 +19,15 @@ const MAX_ALLOC: u64 = 4 * MAX_PIXELS + (64 << 20);
 
 /// Decodes the image at `path` into RGB (orientation applied).
 pub fn decode_file(path: &Path) -> Result<RgbImage, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes = match crate::storage::remote_url(path) {
+        Some(url) => {
+            let url = url.to_string();
+            crate::storage::block_on(async move { crate::storage::get(&url).await })
+                .map_err(|e| e.to_string())?
+                .to_vec()
+        }
+        None => std::fs::read(path).map_err(|e| e.to_string())?,
+    };
     decode(&bytes)
 }
 

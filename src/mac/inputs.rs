@@ -73,7 +73,9 @@ fn parent_name(path: &Path) -> Option<String> {
 pub fn list(paths: &[PathBuf], identity_from_dir: bool) -> Result<Vec<Input>, MacError> {
     let mut out = Vec::new();
     for p in paths {
-        if p.is_dir() {
+        if let Some(url) = crate::storage::remote_url(p) {
+            out.extend(list_remote(url, identity_from_dir)?);
+        } else if p.is_dir() {
             for img in list_images(p)? {
                 let identity = identity_from_dir.then(|| parent_name(&img)).flatten();
                 let key = relative_key(&img, p);
@@ -117,6 +119,42 @@ pub fn list(paths: &[PathBuf], identity_from_dir: bool) -> Result<Vec<Input>, Ma
         }
     }
     Ok(out)
+}
+
+/// The images in a bucket: the object `url` itself when it is an image, else every image
+/// under the folder `url`, in key order.
+fn list_remote(url: &str, identity_from_dir: bool) -> Result<Vec<Input>, MacError> {
+    let path = Path::new(url);
+    if is_image(path) && !url.ends_with('/') {
+        let key = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        return Ok(vec![Input {
+            path: path.to_path_buf(),
+            identity: identity_from_dir.then(|| parent_name(path)).flatten(),
+            key,
+        }]);
+    }
+    let folder = crate::storage::as_folder(url);
+    let owned = folder.clone();
+    let objects = crate::storage::block_on(async move { crate::storage::list(&owned).await })?;
+    Ok(objects
+        .into_iter()
+        .map(|(object, _)| PathBuf::from(object))
+        .filter(|p| is_image(p))
+        .map(|p| {
+            let key = p
+                .to_string_lossy()
+                .strip_prefix(&folder)
+                .unwrap_or_default()
+                .to_string();
+            Input {
+                identity: identity_from_dir.then(|| parent_name(&p)).flatten(),
+                path: p,
+                key,
+            }
+        })
+        .collect())
 }
 
 /// Reads a CSV listing images: a header with a `path` (or `image` / `file` / `filename`)

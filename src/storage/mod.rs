@@ -12,7 +12,7 @@ mod stores;
 use std::path::Path;
 
 pub use error::{StorageError, message_in};
-pub use io::{block_on, exists, get, get_opt, get_range, list, put, upload};
+pub use io::{block_on, exists, get, get_opt, get_range, list, upload};
 pub use stores::{Registry, store_for};
 
 /// The URL schemes read as object-store locations.

@@ -10,6 +10,7 @@ mod mac;
 mod plot;
 mod polars_bridge;
 mod report;
+mod s3;
 mod shell_pty;
 mod slt;
 mod train;

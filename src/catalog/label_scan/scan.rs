@@ -24,8 +24,10 @@ const SPARSE: usize = 4;
 /// Where a table column lives in the file, and whether it is decoded here.
 #[derive(Debug, Clone, Copy)]
 struct Source {
-    /// Root (and, in a flat file, leaf) index in the file.
+    /// Root column index in the file.
     root: usize,
+    /// Its leaf columns (one for a primitive column, several for a struct or list): first, end.
+    leaves: (usize, usize),
     /// A flat INT32 column of a type up to 32 bits: decoded by `column::read_ints`.
     fast: bool,
     /// Its definition level can be 1 (the column is optional).
@@ -85,13 +87,22 @@ pub struct LabelScan {
     pub filters: Vec<LabelFilter>,
 }
 
-/// Maps every table column to its file column; an error when the file is not flat or a column
-/// cannot be cast to the table's type.
+/// Maps every table column to its file column; an error when a column is missing or cannot be
+/// cast to the table's type. Nested columns (structs, lists) are read by arrow-rs.
 fn sources(meta: &ArrowReaderMetadata, table: &SchemaRef) -> std::result::Result<Vec<Source>, String> {
     let file_schema = meta.schema();
     let descr = meta.parquet_schema();
-    if descr.num_columns() != file_schema.fields().len() {
-        return Err("nested columns".into());
+    // The leaves of each root column (contiguous, in schema order).
+    let mut leaves = vec![(usize::MAX, 0usize); descr.root_schema().get_fields().len()];
+    for leaf in 0..descr.num_columns() {
+        let root = descr.get_column_root_idx(leaf);
+        if let Some(l) = leaves.get_mut(root) {
+            l.0 = l.0.min(leaf);
+            l.1 = leaf + 1;
+        }
+    }
+    if leaves.len() != file_schema.fields().len() {
+        return Err("the file's columns do not map to its schema".into());
     }
     table
         .fields()
@@ -108,14 +119,18 @@ fn sources(meta: &ArrowReaderMetadata, table: &SchemaRef) -> std::result::Result
                     field.data_type()
                 ));
             }
-            let leaf = descr.column(root);
+            let range = leaves[root];
+            let leaf = descr.column(range.0);
+            let primitive = range.1 == range.0 + 1 && !file_type.is_nested();
             let small_int = matches!(
                 field.data_type(),
                 DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16
             );
             Ok(Source {
                 root,
-                fast: small_int
+                leaves: range,
+                fast: primitive
+                    && small_int
                     && file_type == field.data_type()
                     && leaf.physical_type() == PhysicalType::INT32
                     && leaf.max_rep_level() == 0
@@ -157,17 +172,17 @@ impl LabelScan {
     pub fn ranges(&self, p: usize, rg: usize) -> Vec<std::ops::Range<u64>> {
         let part = &self.parts[p];
         let group = part.meta.metadata().row_group(rg);
-        let mut roots: Vec<usize> = self
+        let mut leaves: Vec<usize> = self
             .filters
             .iter()
             .map(|f| f.column)
             .chain(self.projection.iter().copied())
             .filter(|&c| c < self.file_columns)
-            .map(|c| part.sources[c].root)
+            .flat_map(|c| part.sources[c].leaves.0..part.sources[c].leaves.1)
             .collect();
-        roots.sort_unstable();
-        roots.dedup();
-        roots
+        leaves.sort_unstable();
+        leaves.dedup();
+        leaves
             .into_iter()
             .map(|r| {
                 let (start, len) = group.column(r).byte_range();
@@ -289,7 +304,7 @@ impl LabelScan {
         if !s.fast {
             return None;
         }
-        let meta = part.meta.metadata().row_group(rg).column(s.root);
+        let meta = part.meta.metadata().row_group(rg).column(s.leaves.0);
         let (n, at, f) = (s.nullable, rows_at, chunks);
         let decoded: std::result::Result<ArrayRef, _> = match self.table.field(c).data_type() {
             DataType::Int8 => column::read_ints::<Int8Type>(f, meta, n, rows, at).map(|a| Arc::new(a) as _),

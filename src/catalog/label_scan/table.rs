@@ -119,8 +119,8 @@ impl LabelTable {
     }
 
     /// The files of the table whose partition values pass `partition_filters`, with their
-    /// footers; `None` when one of them cannot be label-scanned (nested columns, or a schema
-    /// that differs from the table's in a folder, which DataFusion's reader reconciles).
+    /// footers; `None` when one of them cannot be label-scanned (a schema that differs from the
+    /// table's in a folder, which DataFusion's reader reconciles).
     async fn parts(&self, state: &dyn Session, partition_filters: &[Expr]) -> Result<Option<Vec<Part>>> {
         let listing = self.listing();
         let options = listing.options();
@@ -148,7 +148,7 @@ impl LabelTable {
                 match Part::try_new(place, footer, &file_schema, file.partition_values) {
                     Ok(part) => parts.push(part),
                     // One file named by itself: it was rewritten with other columns.
-                    Err(why) if !table_path.is_collection() && why != "nested columns" => {
+                    Err(why) if !table_path.is_collection() => {
                         return Err(exec_datafusion_err!(
                             "{name}: the file changed since it was registered ({why}); register it again"
                         ));
