@@ -70,13 +70,14 @@ class MacsqlSql(unittest.TestCase):
         self.assertEqual(bench.SLICES[-1], '"Male" = 1 AND "Senior" = 1 AND "Asian" = 1')
         row = {"workload": 6, "slice": '"Male" = 1', "slice_rows": 10, "engine": "macsql",
                "times": [1.0], "peak_rss_mib": 9, "error": None}
-        rows = [dict(row, label="label scan", median_s=0.5, check="reference"),
+        rows = [dict(row, label="label scan, file", median_s=0.5, check="reference"),
+                dict(row, label="label scan, folder", median_s=0.52, check="ok (3 rows)"),
                 dict(row, label="reader", median_s=2.0, check="ok (3 rows)")]
         meta = {"scale": 1, "rows": 0, "attributes": 0, "command": "x", "machine": {"cores": 2, "duckdb": "-",
                 "polars": "-", "onnxruntime": "-"}, "macsql_version": "-", "data": "-", "data_source": "-",
                 "repeats": 1, "warmup": 0}
         text = bench.report(rows, meta)
-        self.assertIn('| "Male" = 1 | 10 | 0.500 | 2.000 | 0.25 | ok (3 rows) |', text)
+        self.assertIn('| "Male" = 1 | 10 | 0.500 | 0.520 | 2.000 | 1.04 | 0.25 | ok (3 rows); ok (3 rows) |', text)
 
 
 if __name__ == "__main__":
