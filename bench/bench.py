@@ -786,16 +786,16 @@ def report(rows: list[dict], meta: dict) -> str:
 SLICES = ['"Male" = 1', '"Male" = 1 AND "Young" = 1', " AND ".join(f"{q(k)} = {v}" for k, v in SUBGROUP.items())]
 
 
-def partitioned_copy(data: Path, tmp: Path, parts: int = 8) -> Path:
-    """The catalog as a hive-partitioned folder of `parts` files (`part=0` ... ), every column
-    kept in the files: what `macsql annotate -o FOLDER/ --shard I/N` makes of a dataset."""
-    import duckdb
-
+def partitioned_copy(macsql: str | None, data: Path, tmp: Path, parts: int = 8) -> Path:
+    """The catalog as a hive-partitioned folder of `parts` files (`part=0` ... ), written by
+    macsql's own COPY (the same Parquet writer as the single file), every column kept in the
+    files: what `macsql annotate -o FOLDER/ --shard I/N` makes of a dataset."""
     folder = tmp / "cat-partitioned"
-    if not folder.exists():
-        duckdb.sql(f"COPY (SELECT *, CAST(hash(path) % {parts} AS INTEGER) AS part "
-                   f"FROM read_parquet({sql_str(str(data))})) TO {sql_str(str(folder))} "
-                   "(FORMAT parquet, PARTITION_BY (part), COMPRESSION zstd)")
+    if not folder.exists() and macsql:
+        sql = (f"COPY (SELECT *, CAST((row_number() OVER ()) % {parts} AS INT) AS part FROM cat) "
+               f"TO {sql_str(str(folder) + '/')} STORED AS PARQUET PARTITIONED BY (part)")
+        subprocess.run([macsql, "--data", f"cat={data}", "-q", "-c", sql], check=True,
+                       stdout=subprocess.DEVNULL)
     return folder
 
 
@@ -805,7 +805,7 @@ def workload6(args, macsql: str | None, data: Path, attrs: list[str], tmp: Path)
     alternating; the three must agree."""
     import duckdb
 
-    folder = partitioned_copy(data, tmp)
+    folder = partitioned_copy(macsql, data, tmp)
     rows = []
     for i, where in enumerate(SLICES):
         n = duckdb.sql(f"SELECT count(*) FROM read_parquet({sql_str(str(data))}) WHERE {where}").fetchall()[0][0]
