@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::MacError;
+use crate::foreign::ForeignError;
 use super::shard::Shard;
 
 /// The done-marker's file name in a shard's partition folder.
@@ -112,16 +113,13 @@ pub fn read_marker(path: &Path) -> Result<Option<Marker>, MacError> {
         })
 }
 
-/// Writes a done-marker atomically (a temporary file renamed over it).
+/// Writes a done-marker atomically (a temporary file renamed over it, as every output is).
 pub fn write_marker(path: &Path, marker: &Marker) -> Result<(), MacError> {
-    let io = |e: std::io::Error| MacError::Input {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
+    use crate::output::export::{commit_or_discard, temp_path_for};
     let text = serde_json::to_string_pretty(marker).expect("a marker serialises");
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n").map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let tmp = temp_path_for(path);
+    let written = std::fs::write(&tmp, text + "\n").map_err(|e| ForeignError::io(&tmp, e).into());
+    commit_or_discard(&tmp, path, written)
 }
 
 #[cfg(test)]
