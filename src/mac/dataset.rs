@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::MacError;
-use crate::foreign::ForeignError;
 use super::shard::Shard;
+use crate::foreign::ForeignError;
 
 /// The done-marker's file name in a shard's partition folder.
 pub const MARKER: &str = "macsql-done.json";
