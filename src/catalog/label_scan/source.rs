@@ -53,8 +53,13 @@ impl Place {
         let at = |e: &dyn std::fmt::Display| exec_datafusion_err!("{}: {e}", self.name());
         match self {
             Place::Local(path) => {
-                let file = File::open(path).map_err(|e| at(&e))?;
-                ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| at(&e))
+                // On a blocking thread, so the footers of a folder's files are read side by side.
+                let path = path.clone();
+                let read = tokio::task::spawn_blocking(move || {
+                    let file = File::open(&path).map_err(|e| e.to_string())?;
+                    ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| e.to_string())
+                });
+                read.await.map_err(|e| at(&e))?.map_err(|e| at(&e))
             }
             Place::Remote {
                 store,

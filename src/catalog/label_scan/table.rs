@@ -141,9 +141,19 @@ impl LabelTable {
             .await?
             .try_collect()
             .await?;
-            for file in files {
-                let place = Self::place(table_path, &store, &file.object_meta);
-                let footer = self.footer(&place, &file.object_meta).await?;
+            let places: Vec<Place> = files
+                .iter()
+                .map(|f| Self::place(table_path, &store, &f.object_meta))
+                .collect();
+            // The footers of all files at once (a folder of shards, or objects in a bucket).
+            let footers = futures::future::try_join_all(
+                places
+                    .iter()
+                    .zip(&files)
+                    .map(|(place, f)| self.footer(place, &f.object_meta)),
+            )
+            .await?;
+            for ((place, footer), file) in places.into_iter().zip(footers).zip(files) {
                 let name = place.name();
                 match Part::try_new(place, footer, &file_schema, file.partition_values) {
                     Ok(part) => parts.push(part),
