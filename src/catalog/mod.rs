@@ -128,7 +128,8 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
     if meta.len() == 0 {
         return Err(CatalogError::EmptyFile(path.to_path_buf()));
     }
-    if SourceFormat::from_path(path)? == SourceFormat::Parquet
+    let format = SourceFormat::from_path(path)?;
+    if format == SourceFormat::Parquet
         && let Some(message) = footer::footer_problem(path, meta.len())
     {
         return Err(CatalogError::Unreadable {
@@ -136,15 +137,17 @@ pub async fn register(ctx: &SessionContext, name: &str, path: &Path) -> Result<(
             message,
         });
     }
-    register_file(ctx, name, path_str, starts_with_bracket(path)).await
+    let json_array = format == SourceFormat::NdJson && starts_with_bracket(path);
+    register_file(ctx, name, path_str, format, json_array).await
 }
 
-/// Registers the file at `location` (a path or a bucket URL) as table `name`, in the format its
-/// extension names; `json_array`: a `.json` file holds one JSON array, not NDJSON.
+/// Registers the file at `location` (a path or a bucket URL) as table `name`, in `format` (its
+/// extension's); `json_array`: a `.json` file holds one JSON array, not NDJSON.
 async fn register_file(
     ctx: &SessionContext,
     name: &str,
     location: &str,
+    format: SourceFormat,
     json_array: bool,
 ) -> Result<(), CatalogError> {
     let path = Path::new(location);
@@ -157,7 +160,7 @@ async fn register_file(
         .and_then(|e| e.to_str())
         .map(|e| format!(".{e}"))
         .unwrap_or_default();
-    match SourceFormat::from_path(path)? {
+    match format {
         SourceFormat::Parquet => {
             ctx.register_parquet(name, location, ParquetReadOptions::default().file_extension(&ext))
                 .await
@@ -305,9 +308,19 @@ fn starts_with_bracket(path: &Path) -> bool {
     buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
-/// Every `.parquet` file of the folder `dir` as DataFusion lists it, in path order: its own
-/// files and those of hive partition folders (`key=value`) below it; other sub-folders (such as
-/// a running annotation's `data.parquet.parts/` journal) are not part of the table.
+/// Whether the file at `rel` (`/`-separated, relative to a folder) is part of the folder's
+/// table as DataFusion lists it: a `.parquet` file in the folder or in hive partition folders
+/// (`key=value`) below it; other sub-folders (such as a running annotation's
+/// `data.parquet.parts/` journal) are not part of the table.
+fn is_table_file(rel: &str) -> bool {
+    let (dirs, file) = rel.rsplit_once('/').unwrap_or(("", rel));
+    Path::new(file)
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("parquet"))
+        && (dirs.is_empty() || dirs.split('/').all(|d| d.contains('=')))
+}
+
+/// Every file of the folder `dir` that is part of its table ([`is_table_file`]), in path order.
 fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -317,11 +330,17 @@ fn parquet_files(dir: &Path) -> Vec<PathBuf> {
         };
         for entry in entries.flatten() {
             let p = entry.path();
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
             if p.is_dir() {
+                // Only partition folders can hold table files.
                 if entry.file_name().to_string_lossy().contains('=') {
                     stack.push(p);
                 }
-            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("parquet")) {
+            } else if is_table_file(&rel) {
                 files.push(p);
             }
         }

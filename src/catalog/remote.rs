@@ -8,7 +8,7 @@ use std::sync::Arc;
 use datafusion::prelude::SessionContext;
 
 use super::label_scan::LabelTable;
-use super::{CatalogError, SourceFormat, folder_table, register_file, shards};
+use super::{CatalogError, SourceFormat, folder_table, is_table_file, register_file, shards};
 use crate::foreign::clean_datafusion_message;
 use crate::storage;
 
@@ -19,16 +19,16 @@ pub async fn register(ctx: &SessionContext, name: &str, url: &str) -> Result<(),
         return register_folder(ctx, name, &storage::as_folder(url)).await;
     }
     let format = SourceFormat::from_path(Path::new(url))?;
-    if !storage::exists(url).await? {
+    let Some(size) = storage::size(url).await? else {
         return Err(CatalogError::NotFound(PathBuf::from(url)));
-    }
+    };
     let json_array = format == SourceFormat::NdJson
-        && storage::get_range(url, 0..256)
+        && storage::get_range(url, 0..size.min(256))
             .await?
             .iter()
             .find(|b| !b.is_ascii_whitespace())
             == Some(&b'[');
-    register_file(ctx, name, url, json_array).await
+    register_file(ctx, name, url, format, json_array).await
 }
 
 /// Registers the bucket folder `url` (`/`-terminated) of Parquet files as one table.
@@ -37,13 +37,7 @@ async fn register_folder(ctx: &SessionContext, name: &str, url: &str) -> Result<
     for warning in shards::check_remote(url, &objects).await?.warnings {
         crate::warnings::warn(warning);
     }
-    // As DataFusion lists a table: `.parquet` files in the folder and in `key=value` folders.
-    let in_table = |object: &str| {
-        let rel = object.strip_prefix(url).unwrap_or(object);
-        let (dirs, file) = rel.rsplit_once('/').unwrap_or(("", rel));
-        file.to_ascii_lowercase().ends_with(".parquet")
-            && (dirs.is_empty() || dirs.split('/').all(|d| d.contains('=')))
-    };
+    let in_table = |object: &str| is_table_file(object.strip_prefix(url).unwrap_or(object));
     if !objects.iter().any(|(o, size)| *size > 0 && in_table(o)) {
         return Err(CatalogError::NoParquet(PathBuf::from(url)));
     }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::CatalogError;
-use crate::mac::dataset::{DATA, MARKER, Marker, SHARD_KEY, SOURCE_KEY, read_marker};
+use crate::mac::dataset::{DATA, MARKER, Marker, SHARD_KEY, SOURCE_KEY, parse_marker, read_marker};
 
 /// What the shards of one dataset folder look like.
 #[derive(Debug, Default, PartialEq)]
@@ -93,8 +93,7 @@ impl Listing {
                 listing.files.insert(rel.to_string());
                 if *file == MARKER {
                     let read = match crate::storage::get(object).await {
-                        Ok(bytes) => serde_json::from_slice::<Marker>(&bytes)
-                            .map_err(|e| format!("not a macsql done-marker: {e}")),
+                        Ok(bytes) => parse_marker(&bytes),
                         Err(e) => Err(e.to_string()),
                     };
                     listing.markers.insert(rel.to_string(), read);

@@ -273,18 +273,20 @@ fn journal_batch(
 /// With `opts.output` a folder (an existing folder, a path ending in `/` or without an extension), the run writes its shard's
 /// partition of a dataset folder and its done-marker last; a shard already done is a no-op.
 pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
-    if let Some(url) = crate::storage::remote_url(&opts.output) {
-        return annotate_to_bucket(opts, url);
-    }
     if opts.batch == 0 {
         return Err(MacError::Annotate("--batch must be at least 1".into()));
     }
     let bundle = Arc::new(Bundle::load(&super::builtin::bundle_path(
         opts.model.as_deref(),
     )?)?);
+    // Into a bucket: the run is journalled and written in a local staging folder as usual, then
+    // uploaded (a dataset folder's done-marker after its data).
+    let remote = crate::storage::remote_url(&opts.output).map(str::to_string);
+    let staging = remote.as_deref().map(staging_for);
     let folder = dataset::is_dataset_folder(&opts.output);
     let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
-    let place = if folder {
+    // The shard's place in the output, and where this run writes it (the same, or staged).
+    let places = if folder {
         let place = ShardPlace::new(&opts.output, &opts.dataset, shard)?;
         if let Some(done) = read_marker(&place.marker())? {
             if done.bundle_hash != bundle.hash {
@@ -312,8 +314,12 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
             });
         }
         check_split(&opts.output, &opts.dataset, shard)?;
-        std::fs::create_dir_all(&place.dir).map_err(|e| ForeignError::io(&place.dir, e))?;
-        Some(place)
+        let local = match &staging {
+            Some(dir) => ShardPlace::new(dir, &opts.dataset, shard)?,
+            None => place.clone(),
+        };
+        std::fs::create_dir_all(&local.dir).map_err(|e| ForeignError::io(&local.dir, e))?;
+        Some((place, local))
     } else {
         None
     };
@@ -326,16 +332,25 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
         streams,
         opts.detect,
     )?;
-    let Some(place) = place else {
-        return annotate_with(&classifier, opts);
+    let Some((place, local)) = places else {
+        let (Some(url), Some(dir)) = (&remote, &staging) else {
+            return annotate_with(&classifier, opts);
+        };
+        std::fs::create_dir_all(dir).map_err(|e| ForeignError::io(dir, e))?;
+        let mut run = opts.clone();
+        run.output = dir.join(opts.output.file_name().unwrap_or("out.parquet".as_ref()));
+        let mut summary = annotate_with(&classifier, &run)?;
+        upload(&run.output, url)?;
+        summary.output = opts.output.clone();
+        return Ok(summary);
     };
     let mut run = opts.clone();
-    run.output = place.data();
+    run.output = local.data();
     run.shard = Some(shard);
-    let summary = annotate_with(&classifier, &run)?;
-    let (errors, no_face) = error_counts(&place.data())?;
+    let mut summary = annotate_with(&classifier, &run)?;
+    let (errors, no_face) = error_counts(&local.data())?;
     write_marker(
-        &place.marker(),
+        &local.marker(),
         &Marker {
             dataset: opts.dataset.clone(),
             kind: opts.kind.as_str().into(),
@@ -351,7 +366,19 @@ pub fn annotate(opts: &AnnotateOptions) -> Result<Summary> {
             macsql: env!("CARGO_PKG_VERSION").into(),
         },
     )?;
+    if remote.is_some() {
+        upload(&local.data(), &place.data().to_string_lossy())?;
+        upload(&local.marker(), &place.marker().to_string_lossy())?;
+    }
+    summary.output = place.data();
     Ok(summary)
+}
+
+/// Uploads the local file `from` to the bucket URL `to`.
+fn upload(from: &Path, to: &str) -> Result<()> {
+    let (from, to) = (from.to_path_buf(), to.to_string());
+    crate::storage::block_on(async move { crate::storage::upload(&from, &to).await })?;
+    Ok(())
 }
 
 /// The local folder where a run into the bucket `url` is journalled (`MACSQL_STAGING`, else
@@ -360,98 +387,34 @@ fn staging_for(url: &str) -> PathBuf {
     let root = std::env::var_os("MACSQL_STAGING")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("macsql-staging"));
-    let name: String = url
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    root.join(name)
-}
-
-/// `annotate` into a bucket: the run is journalled and written in a local staging folder as
-/// usual, then its data file is uploaded and, for a dataset folder, its done-marker after it.
-/// A shard whose marker is in the bucket is a no-op; one of another split is refused.
-fn annotate_to_bucket(opts: &AnnotateOptions, url: &str) -> Result<Summary> {
-    use crate::storage;
-    let fetch = |u: String| storage::block_on(async move { storage::get_opt(&u).await });
-    let folder = url.ends_with('/') || Path::new(url).extension().is_none();
-    let staging = staging_for(url);
-    let mut local = opts.clone();
-    if !folder {
-        std::fs::create_dir_all(&staging).map_err(|e| ForeignError::io(&staging, e))?;
-        let name = Path::new(url)
-            .file_name()
-            .map_or_else(|| "out.parquet".into(), |n| n.to_owned());
-        local.output = staging.join(name);
-        let mut summary = annotate(&local)?;
-        let (from, to) = (local.output.clone(), url.to_string());
-        storage::block_on(async move { storage::upload(&from, &to).await })?;
-        summary.output = PathBuf::from(url);
-        return Ok(summary);
-    }
-    let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
-    let rel = ShardPlace::new(Path::new(""), &opts.dataset, shard)?;
-    let rel_dir = rel.dir.to_string_lossy().into_owned();
-    let data_url = storage::join(url, &format!("{rel_dir}/{}", dataset::DATA));
-    let marker_url = storage::join(url, &format!("{rel_dir}/{}", dataset::MARKER));
-    if let Some(bytes) = fetch(marker_url.clone())? {
-        let done: Marker = serde_json::from_slice(&bytes).map_err(|e| MacError::Input {
-            path: PathBuf::from(&marker_url),
-            message: format!("not a macsql done-marker: {e}"),
-        })?;
-        return Ok(Summary {
-            annotated: 0,
-            errors: done.errors as usize,
-            no_face: done.no_face as usize,
-            skipped: done.rows as usize,
-            rows: done.rows,
-            seconds: 0.0,
-            output: PathBuf::from(data_url),
-            already_done: true,
-        });
-    }
-    // Shards of another split of this dataset in the bucket overlap this one.
-    let source = storage::join(url, &format!("{}={}/", dataset::SOURCE_KEY, opts.dataset));
-    let listed = source.clone();
-    let objects = storage::block_on(async move { storage::list(&listed).await })?;
-    let want = format!("-of-{}/", shard.count);
-    if let Some((other, _)) = objects.iter().find(|(o, _)| {
-        let rel = o.strip_prefix(&source).unwrap_or(o);
-        rel.starts_with(&format!("{}=", dataset::SHARD_KEY)) && !rel.contains(&want)
-    }) {
-        return Err(MacError::Annotate(format!(
-            "{source}: holds {other}, a split into other shard counts than this run's {shard}: shards of \
-             different splits overlap; use --shard I/N with the folder's N, or another folder"
-        )));
-    }
-    local.output = staging.clone();
-    let mut summary = annotate(&local)?;
-    let place = ShardPlace::new(&staging, &opts.dataset, shard)?;
-    let (data, marker) = (place.data(), place.marker());
-    let (d_url, m_url) = (data_url.clone(), marker_url);
-    storage::block_on(async move {
-        storage::upload(&data, &d_url).await?;
-        storage::upload(&marker, &m_url).await
-    })?;
-    summary.output = PathBuf::from(data_url);
-    Ok(summary)
+    root.join(crate::catalog::sanitize_name(url))
 }
 
 /// Refuses a shard of a split other than the one already in the folder (e.g. `--shard 1/4`
-/// where `shard=0-of-8` exists): shards of different splits overlap.
+/// where `shard=0-of-8` exists; the folder may be in a bucket): shards of different splits
+/// overlap.
 fn check_split(root: &Path, dataset: &str, shard: Shard) -> Result<()> {
     let source = root.join(format!("{}={dataset}", dataset::SOURCE_KEY));
-    let Ok(entries) = std::fs::read_dir(&source) else {
-        return Ok(());
+    // The names of the shard folders under `source`.
+    let names: Vec<String> = match crate::storage::remote_url(&source) {
+        Some(url) => {
+            let folder = crate::storage::as_folder(url);
+            let listed = folder.clone();
+            let objects = crate::storage::block_on(async move { crate::storage::list(&listed).await })?;
+            objects
+                .iter()
+                .filter_map(|(o, _)| o.strip_prefix(&folder)?.split('/').next().map(str::to_string))
+                .collect()
+        }
+        None => std::fs::read_dir(&source)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
     };
     let want = format!("-of-{}", shard.count);
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for name in names {
         if name.starts_with(&format!("{}=", dataset::SHARD_KEY)) && !name.ends_with(&want) {
             return Err(MacError::Annotate(format!(
                 "{}: holds {name}, a split into other shard counts than this run's {shard}: \

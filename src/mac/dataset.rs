@@ -93,24 +93,37 @@ pub struct Marker {
     pub macsql: String,
 }
 
-/// Reads a done-marker; `Ok(None)` when there is none.
+/// A done-marker's content; the error says why it is not one.
+pub fn parse_marker(bytes: &[u8]) -> Result<Marker, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not a macsql done-marker: {e}"))
+}
+
+/// Reads a done-marker (a file, or an object when `path` is a bucket URL); `Ok(None)` when
+/// there is none.
 pub fn read_marker(path: &Path) -> Result<Option<Marker>, MacError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(MacError::Input {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            });
+    let bytes = match crate::storage::remote_url(path) {
+        Some(url) => {
+            let url = url.to_string();
+            match crate::storage::block_on(async move { crate::storage::get_opt(&url).await })? {
+                Some(b) => b.to_vec(),
+                None => return Ok(None),
+            }
         }
+        None => match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(MacError::Input {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                });
+            }
+        },
     };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| MacError::Input {
-            path: path.to_path_buf(),
-            message: format!("not a macsql done-marker: {e}"),
-        })
+    parse_marker(&bytes).map(Some).map_err(|message| MacError::Input {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 /// Writes a done-marker atomically (a temporary file renamed over it, as every output is).

@@ -27,7 +27,7 @@ pub enum StorageError {
         /// The location.
         url: String,
         /// What is missing: the bucket, or the object.
-        what: String,
+        what: Missing,
     },
     /// The credentials do not allow the operation.
     #[error("{url}: access denied: {cause}")]
@@ -45,6 +45,24 @@ pub enum StorageError {
         /// The cause, in one line.
         cause: String,
     },
+}
+
+/// What a [`StorageError::NotFound`] found missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The bucket (or container).
+    Bucket,
+    /// The object, in a bucket that exists.
+    Object,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Missing::Bucket => "no such bucket",
+            Missing::Object => "no such object",
+        })
+    }
 }
 
 impl StorageError {
@@ -71,21 +89,18 @@ impl StorageError {
         match e {
             object_store::Error::NotFound { .. } => {
                 let what = if cause.contains("NoSuchBucket") || cause.contains("bucket does not exist") {
-                    "no such bucket"
+                    Missing::Bucket
                 } else {
-                    "no such object"
+                    Missing::Object
                 };
-                StorageError::NotFound {
-                    url,
-                    what: what.into(),
-                }
+                StorageError::NotFound { url, what }
             }
             object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
                 StorageError::AccessDenied { url, cause }
             }
             _ if cause.contains("NoSuchBucket") => StorageError::NotFound {
                 url,
-                what: "no such bucket".into(),
+                what: Missing::Bucket,
             },
             _ if cause.contains("AccessDenied") || cause.contains("InvalidAccessKeyId") => {
                 StorageError::AccessDenied { url, cause }

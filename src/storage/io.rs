@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 use object_store::{ObjectStoreExt, PutPayload, WriteMultipart};
 use tokio::io::AsyncReadExt;
 
-use super::{StorageError, store_for};
+use super::{Missing, StorageError, store_for};
 
 /// Parts of an upload (S3's minimum is 5 MiB).
 const PART: usize = 8 << 20;
@@ -42,35 +42,39 @@ pub async fn get(url: &str) -> Result<Bytes, StorageError> {
     store.get(&path).await.map_err(fail)?.bytes().await.map_err(fail)
 }
 
-/// Bytes `range` of the object at `url` (fewer when it is shorter).
+/// Bytes `range` of the object at `url` (inside the object: see [`size`]).
 pub async fn get_range(url: &str, range: std::ops::Range<u64>) -> Result<Bytes, StorageError> {
     let (store, path) = store_for(url)?;
-    let fail = |e| StorageError::from_store(url, &e);
-    let size = store.head(&path).await.map_err(fail)?.size;
-    let range = range.start.min(size)..range.end.min(size);
-    store.get_range(&path, range).await.map_err(fail)
+    store
+        .get_range(&path, range)
+        .await
+        .map_err(|e| StorageError::from_store(url, &e))
 }
 
 /// The whole object at `url`, `None` when there is none.
 pub async fn get_opt(url: &str) -> Result<Option<Bytes>, StorageError> {
     match get(url).await {
         Ok(b) => Ok(Some(b)),
-        Err(StorageError::NotFound { what, .. }) if what == "no such object" => Ok(None),
+        Err(StorageError::NotFound {
+            what: Missing::Object,
+            ..
+        }) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-/// Whether an object exists at `url` (a bucket that does not exist is an error).
-pub async fn exists(url: &str) -> Result<bool, StorageError> {
+/// The size of the object at `url`, `None` when there is none (a bucket that does not exist
+/// is an error).
+pub async fn size(url: &str) -> Result<Option<u64>, StorageError> {
     let (store, path) = store_for(url)?;
     match store.head(&path).await {
-        Ok(_) => Ok(true),
+        Ok(meta) => Ok(Some(meta.size)),
         Err(object_store::Error::NotFound { .. }) => {
             // S3 answers HEAD on a missing bucket with a bare 404 too: tell them apart by listing.
             let listed = store.list(None).try_next().await;
             match listed {
                 Err(e) => Err(StorageError::from_store(url, &e)),
-                Ok(_) => Ok(false),
+                Ok(_) => Ok(None),
             }
         }
         Err(e) => Err(StorageError::from_store(url, &e)),

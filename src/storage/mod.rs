@@ -11,8 +11,8 @@ mod stores;
 
 use std::path::Path;
 
-pub use error::{StorageError, message_in};
-pub use io::{block_on, exists, get, get_opt, get_range, list, upload};
+pub use error::{Missing, StorageError, message_in};
+pub use io::{block_on, get, get_opt, get_range, list, size, upload};
 pub use stores::{Registry, store_for};
 
 /// The URL schemes read as object-store locations.
@@ -39,11 +39,6 @@ pub fn as_folder(url: &str) -> String {
     }
 }
 
-/// `base` (a folder URL) joined with the relative `/`-separated `rel`.
-pub fn join(base: &str, rel: &str) -> String {
-    format!("{}{}", as_folder(base), rel.trim_start_matches('/'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,10 +52,7 @@ mod tests {
         assert!(!is_remote("file:///tmp/a.parquet"));
         assert!(!is_remote("http://host/a.parquet"));
         assert_eq!(remote_url(Path::new("s3://b/k")), Some("s3://b/k"));
-        assert_eq!(
-            join("s3://b/out", "source=x/data.parquet"),
-            "s3://b/out/source=x/data.parquet"
-        );
-        assert_eq!(join("s3://b/out/", "/a"), "s3://b/out/a");
+        assert_eq!(as_folder("s3://b/out"), "s3://b/out/");
+        assert_eq!(as_folder("s3://b/out/"), "s3://b/out/");
     }
 }

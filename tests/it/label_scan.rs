@@ -108,21 +108,12 @@ async fn label_scans_match_datafusion_on_every_layout() {
         let reference = Engine::new();
         reference.register_path(&path, Some("labels")).await.unwrap();
         text(&reference, "SET macsql.label_scans = false").await;
-        let plan = text(
-            &engine,
-            &QUERIES[0]
-                .replace(" T ", " labels ")
-                .replacen("SELECT", "EXPLAIN SELECT", 1),
-        )
-        .await;
+        let explain = QUERIES[0]
+            .replace(" T ", " labels ")
+            .replacen("SELECT", "EXPLAIN SELECT", 1);
+        let plan = text(&engine, &explain).await;
         assert!(plan.contains("LabelScanExec"), "{name}: {plan}");
-        let plan = text(
-            &reference,
-            &QUERIES[0]
-                .replace(" T ", " labels ")
-                .replacen("SELECT", "EXPLAIN SELECT", 1),
-        )
-        .await;
+        let plan = text(&reference, &explain).await;
         assert!(!plan.contains("LabelScanExec"), "{name}: {plan}");
         for q in QUERIES {
             let q = q.replace(" T ", " labels AS T ");

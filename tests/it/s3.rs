@@ -204,33 +204,25 @@ fn tables_datasets_copy_and_annotation_live_in_a_bucket() {
         images.display()
     ));
     let staging = tempfile::tempdir().unwrap();
+    let annotate_shard = |shard: &str| {
+        ok_with_stderr(
+            moto.macsql()
+                .env("MACSQL_STAGING", staging.path())
+                .args(["annotate", "s3://faces/images/ffhq/", "--dataset", "ffhq"])
+                .args([
+                    "--kind",
+                    "real",
+                    "-o",
+                    "s3://faces/annotations/",
+                    "--shard",
+                    shard,
+                ]),
+        )
+    };
     for shard in ["0/2", "1/2"] {
-        ok(moto
-            .macsql()
-            .env("MACSQL_STAGING", staging.path())
-            .args([
-                "annotate",
-                "s3://faces/images/ffhq/",
-                "--dataset",
-                "ffhq",
-                "--kind",
-                "real",
-            ])
-            .args(["-o", "s3://faces/annotations/", "--shard", shard]));
+        annotate_shard(shard);
     }
-    let (_, again) = ok_with_stderr(
-        moto.macsql()
-            .env("MACSQL_STAGING", staging.path())
-            .args([
-                "annotate",
-                "s3://faces/images/ffhq/",
-                "--dataset",
-                "ffhq",
-                "--kind",
-                "real",
-            ])
-            .args(["-o", "s3://faces/annotations/", "--shard", "1/2"]),
-    );
+    let (_, again) = annotate_shard("1/2");
     assert!(again.contains("done already"), "{again}");
     let markers = moto.boto3(
         "ks = [o['Key'] for o in s3.list_objects_v2(Bucket='faces', Prefix='annotations/')['Contents']]\n\

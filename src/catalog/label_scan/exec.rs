@@ -29,13 +29,16 @@ impl LabelScanExec {
     /// Splits the row groups of `scan`'s files into at most `partitions` runs of similar row
     /// counts.
     pub fn new(scan: LabelScan, partitions: usize, limit: Option<usize>) -> Self {
-        let units: Vec<(usize, usize)> = scan
+        // Every (part, row group) with its rows, in file order.
+        let (units, rows): (Vec<(usize, usize)>, Vec<usize>) = scan
             .parts
             .iter()
             .enumerate()
-            .flat_map(|(p, part)| (0..part.row_group_rows().len()).map(move |rg| (p, rg)))
-            .collect();
-        let rows: Vec<usize> = scan.parts.iter().flat_map(|part| part.row_group_rows()).collect();
+            .flat_map(|(p, part)| {
+                let rows = part.row_group_rows();
+                rows.into_iter().enumerate().map(move |(rg, n)| ((p, rg), n))
+            })
+            .unzip();
         let groups: Vec<Vec<(usize, usize)>> = split(&rows, partitions.max(1))
             .into_iter()
             .map(|g| g.into_iter().map(|i| units[i]).collect())
@@ -149,17 +152,16 @@ impl ExecutionPlan for LabelScanExec {
         let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&scan.output), 2);
         let tx = builder.tx();
         builder.spawn_blocking(move || {
-            // The open local file of the part being read.
-            let mut file: Option<(usize, Option<Arc<File>>)> = None;
+            // The part being read and its local file, opened on first use.
+            let (mut current, mut open): (Option<usize>, Option<Arc<File>>) = (None, None);
             for (p, rg) in row_groups {
                 if left == 0 {
                     break;
                 }
-                if file.as_ref().is_none_or(|(q, _)| *q != p) {
-                    file = Some((p, None));
+                if current != Some(p) {
+                    (current, open) = (Some(p), None);
                 }
-                let open = &mut file.as_mut().expect("set above").1;
-                let chunks = scan.parts[p].place.chunks(open, scan.ranges(p, rg))?;
+                let chunks = scan.parts[p].place.chunks(&mut open, scan.ranges(p, rg))?;
                 let Some(batch) = scan.read_row_group(p, &chunks, rg)? else {
                     continue;
                 };

@@ -11,15 +11,9 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes};
 use datafusion::common::{Result, exec_datafusion_err};
 use object_store::ObjectStore;
-use object_store::ObjectStoreExt;
 use object_store::path::Path as StorePath;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::errors::ParquetError;
-use parquet::file::metadata::ParquetMetaDataReader;
 use parquet::file::reader::{ChunkReader, Length};
-
-/// Bytes fetched from the end of an object to read its footer in one request, most of the time.
-const FOOTER_GUESS: u64 = 64 << 10;
 
 /// One Parquet file of a label-scan table.
 #[derive(Debug, Clone)]
@@ -34,8 +28,6 @@ pub enum Place {
         path: StorePath,
         /// Its URL, for messages.
         url: String,
-        /// Its size in bytes.
-        size: u64,
     },
 }
 
@@ -45,49 +37,6 @@ impl Place {
         match self {
             Place::Local(p) => p.display().to_string(),
             Place::Remote { url, .. } => url.clone(),
-        }
-    }
-
-    /// Reads the file's footer.
-    pub async fn metadata(&self) -> Result<ArrowReaderMetadata> {
-        let at = |e: &dyn std::fmt::Display| exec_datafusion_err!("{}: {e}", self.name());
-        match self {
-            Place::Local(path) => {
-                // On a blocking thread, so the footers of a folder's files are read side by side.
-                let path = path.clone();
-                let read = tokio::task::spawn_blocking(move || {
-                    let file = File::open(&path).map_err(|e| e.to_string())?;
-                    ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| e.to_string())
-                });
-                read.await.map_err(|e| at(&e))?.map_err(|e| at(&e))
-            }
-            Place::Remote {
-                store,
-                path,
-                size,
-                url,
-            } => {
-                let fail = |e| exec_datafusion_err!("{}", crate::storage::StorageError::from_store(url, &e));
-                // The tail first (most footers fit), then exactly the footer when it does not.
-                let mut n = (*size).min(FOOTER_GUESS);
-                let mut tail = store.get_range(path, size - n..*size).await.map_err(fail)?;
-                let need = tail
-                    .len()
-                    .checked_sub(8)
-                    .map(|at| {
-                        u32::from_le_bytes([tail[at], tail[at + 1], tail[at + 2], tail[at + 3]]) as u64 + 8
-                    })
-                    .ok_or_else(|| at(&"too short for a Parquet file"))?;
-                if need > n && need <= *size {
-                    n = need;
-                    tail = store.get_range(path, size - n..*size).await.map_err(fail)?;
-                }
-                let chunks = Chunks::Fetched(Arc::new(vec![(size - n, tail)]));
-                let footer = ParquetMetaDataReader::new()
-                    .parse_and_finish(&chunks)
-                    .map_err(|e| at(&e))?;
-                ArrowReaderMetadata::try_new(Arc::new(footer), ArrowReaderOptions::new()).map_err(|e| at(&e))
-            }
         }
     }
 
@@ -102,7 +51,7 @@ impl Place {
                 }
                 Ok(Chunks::File(file.clone().expect("opened above")))
             }
-            Place::Remote { store, path, url, .. } => {
+            Place::Remote { store, path, url } => {
                 let (store, path) = (Arc::clone(store), path.clone());
                 let wanted = ranges.clone();
                 let fetched = crate::storage::block_on(async move { store.get_ranges(&path, &wanted).await })

@@ -3,8 +3,7 @@
 //! the listing table. `LabelTableFactory` and `LabelUrlTables` make `CREATE EXTERNAL TABLE ...
 //! STORED AS PARQUET` and `FROM 'file.parquet'` tables label tables too.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use arrow::datatypes::{Schema, SchemaRef};
 use async_trait::async_trait;
@@ -16,6 +15,7 @@ use datafusion::datasource::dynamic_file::DynamicListTableFactory;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::helpers::{expr_applicable_for_cols, pruned_partition_list};
 use datafusion::datasource::listing::{ListingTable, ListingTableUrl};
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
 use datafusion::datasource::provider::DefaultTableFactory;
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{CreateExternalTable, Expr, TableProviderFilterPushDown};
@@ -26,15 +26,12 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 use futures::TryStreamExt;
 use object_store::{ObjectMeta, ObjectStore};
-use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 
 use super::exec::LabelScanExec;
 use super::filter::LabelFilter;
 use super::scan::{LabelScan, Part};
 use super::source::Place;
-
-/// Footers read so far, by file URL, with the file's size and modification time (ns).
-type Footers = HashMap<String, (u64, Option<i64>, Arc<ArrowReaderMetadata>)>;
 
 /// Whether the session switched label scans off (`SET macsql.label_scans = false`: every scan
 /// goes to DataFusion's Parquet reader, as benchmarks compare).
@@ -52,7 +49,6 @@ fn switched_off(state: &dyn Session) -> bool {
 #[derive(Debug)]
 pub struct LabelTable {
     inner: Arc<dyn TableProvider>,
-    footers: Mutex<Footers>,
 }
 
 impl LabelTable {
@@ -64,10 +60,7 @@ impl LabelTable {
         if !parquet {
             return inner;
         }
-        Arc::new(LabelTable {
-            inner,
-            footers: Mutex::new(HashMap::new()),
-        })
+        Arc::new(LabelTable { inner })
     }
 
     /// The listing table inside.
@@ -80,53 +73,38 @@ impl LabelTable {
     /// The file (a URL) of `meta`, listed under `table_path` of `store`.
     fn place(table_path: &ListingTableUrl, store: &Arc<dyn ObjectStore>, meta: &ObjectMeta) -> Place {
         let url = format!("{}{}", table_path.object_store().as_str(), meta.location);
-        if table_path.scheme() == "file"
-            && let Ok(path) =
-                url::Url::parse(&url).and_then(|u| u.to_file_path().map_err(|_| url::ParseError::EmptyHost))
-        {
-            return Place::Local(path);
-        }
-        Place::Remote {
-            store: Arc::clone(store),
-            path: meta.location.clone(),
-            url,
-            size: meta.size,
+        let local = (table_path.scheme() == "file")
+            .then(|| url::Url::parse(&url).ok()?.to_file_path().ok())
+            .flatten();
+        match local {
+            Some(path) => Place::Local(path),
+            None => Place::Remote {
+                store: Arc::clone(store),
+                path: meta.location.clone(),
+                url,
+            },
         }
     }
 
-    /// The footer of `place` (listed as `meta`), read once while the file stays the same.
-    async fn footer(&self, place: &Place, meta: &ObjectMeta) -> Result<Arc<ArrowReaderMetadata>> {
-        let key = place.name();
-        let cached = self.footers.lock().ok().and_then(|f| f.get(&key).cloned());
-        if let Some((size, modified, footer)) = cached
-            && size == meta.size
-            && modified == meta.last_modified.timestamp_nanos_opt()
-        {
-            return Ok(footer);
-        }
-        let footer = Arc::new(place.metadata().await?);
-        if let Ok(mut f) = self.footers.lock() {
-            f.insert(
-                key,
-                (
-                    meta.size,
-                    meta.last_modified.timestamp_nanos_opt(),
-                    Arc::clone(&footer),
-                ),
-            );
-        }
-        Ok(footer)
+    /// The table's columns stored in the files (the first ones; partition columns follow).
+    fn file_columns(&self) -> usize {
+        self.schema().fields().len() - self.listing().options().table_partition_cols.len()
     }
 
     /// The files of the table whose partition values pass `partition_filters`, with their
-    /// footers; `None` when one of them cannot be label-scanned (a schema that differs from the
-    /// table's in a folder, which DataFusion's reader reconciles).
+    /// footers (through DataFusion's file metadata cache, which registering the table filled);
+    /// `None` when one of them cannot be label-scanned (a schema that differs from the table's
+    /// in a folder, which DataFusion's reader reconciles).
     async fn parts(&self, state: &dyn Session, partition_filters: &[Expr]) -> Result<Option<Vec<Part>>> {
         let listing = self.listing();
         let options = listing.options();
         let schema = self.schema();
-        let file_columns = schema.fields().len() - options.table_partition_cols.len();
-        let file_schema = Arc::new(Schema::new(schema.fields()[..file_columns].to_vec()));
+        let file_schema = Arc::new(Schema::new(schema.fields()[..self.file_columns()].to_vec()));
+        let size_hint = options
+            .format
+            .downcast_ref::<ParquetFormat>()
+            .and_then(ParquetFormat::metadata_size_hint);
+        let cache = state.runtime_env().cache_manager.get_file_metadata_cache();
         let mut parts = Vec::new();
         for table_path in listing.table_paths() {
             let store = state.runtime_env().object_store(table_path)?;
@@ -146,12 +124,17 @@ impl LabelTable {
                 .map(|f| Self::place(table_path, &store, &f.object_meta))
                 .collect();
             // The footers of all files at once (a folder of shards, or objects in a bucket).
-            let footers = futures::future::try_join_all(
-                places
-                    .iter()
-                    .zip(&files)
-                    .map(|(place, f)| self.footer(place, &f.object_meta)),
-            )
+            let footers = futures::future::try_join_all(files.iter().map(|f| async {
+                let footer = DFParquetMetadata::new(store.as_ref(), &f.object_meta)
+                    .with_metadata_size_hint(size_hint)
+                    .with_file_metadata_cache(Some(Arc::clone(&cache)))
+                    .fetch_metadata()
+                    .await?;
+                Ok::<_, datafusion::error::DataFusionError>(Arc::new(ArrowReaderMetadata::try_new(
+                    footer,
+                    ArrowReaderOptions::new(),
+                )?))
+            }))
             .await?;
             for ((place, footer), file) in places.into_iter().zip(footers).zip(files) {
                 let name = place.name();
@@ -226,7 +209,7 @@ impl LabelTable {
     /// The label filters among `filters` (on stored columns, not partition columns).
     fn label_filters<'a>(&self, filters: impl IntoIterator<Item = &'a Expr>) -> Vec<Option<LabelFilter>> {
         let schema = self.schema();
-        let file_columns = schema.fields().len() - self.partition_names().len();
+        let file_columns = self.file_columns();
         filters
             .into_iter()
             .map(|f| LabelFilter::from_expr(f, &schema).filter(|l| l.column < file_columns))
@@ -305,8 +288,7 @@ impl TableProvider for LabelTable {
         let projection = projection
             .cloned()
             .unwrap_or_else(|| (0..schema.fields().len()).collect());
-        let file_columns = schema.fields().len() - names.len();
-        let scan = LabelScan::new(schema, file_columns, parts, projection, label)?;
+        let scan = LabelScan::new(schema, self.file_columns(), parts, projection, label)?;
         let partitions = state.config_options().execution.target_partitions;
         Ok(Arc::new(LabelScanExec::new(scan, partitions, limit)))
     }
@@ -348,15 +330,15 @@ impl UrlTableFactory for LabelUrlTables {
         if table.is_none() && crate::storage::is_remote(url) && !url.ends_with('/') {
             // DataFusion would say only "table not found": say what the bucket said.
             let missing = |e| datafusion::error::DataFusionError::External(Box::new(e));
-            match crate::storage::exists(url).await {
-                Ok(false) => {
+            match crate::storage::size(url).await {
+                Ok(None) => {
                     return Err(missing(crate::storage::StorageError::NotFound {
                         url: url.to_string(),
-                        what: "no such object".into(),
+                        what: crate::storage::Missing::Object,
                     }));
                 }
                 Err(e) => return Err(missing(e)),
-                Ok(true) => {}
+                Ok(Some(_)) => {}
             }
         }
         Ok(table.map(LabelTable::wrap))
