@@ -83,7 +83,7 @@ where
     let mut raw: Vec<i32> = Vec::new();
     let mut out = Output::<T::Native> {
         values: Vec::with_capacity(rows.map_or(num_rows, <[u32]>::len)),
-        valid: nullable.then(Vec::new),
+        valid: None,
         rows_seen: 0,
         rows,
     };
@@ -170,7 +170,8 @@ fn narrow<N: TryFrom<i32>>(v: i32) -> Result<N, Unsupported> {
 /// The decoded rows so far.
 struct Output<'a, N> {
     values: Vec<N>,
-    /// Validity of each output row, for optional columns (null rows hold value 0).
+    /// Validity of each output row once a null has been met (null rows hold value 0); `None`
+    /// while every row so far is valid.
     valid: Option<Vec<bool>>,
     /// Rows of the row group in the pages decoded so far.
     rows_seen: usize,
@@ -202,23 +203,51 @@ impl<N: Copy + Default + TryFrom<i32>> Output<'_, N> {
                 Some(w) => page_values(buf, encoding, n, Some(&w), dict, &mut self.values),
             };
         };
+        // No null in the page (an optional column that has none, as many writers mark every
+        // column): its values are its rows.
+        let mut no_nulls = || {
+            let taken = wanted.as_ref().map_or(n, Vec::len);
+            if let Some(out) = self.valid.as_mut() {
+                out.resize(out.len() + taken, true);
+            }
+        };
+        if hybrid::repeats(levels, 1, n, 1) {
+            no_nulls();
+            return page_values(buf, encoding, n, wanted.as_deref(), dict, &mut self.values);
+        }
         let mut valid = Vec::with_capacity(n);
         hybrid::decode(levels, 1, n, &[false, true], &mut valid)?;
         let present = valid.iter().filter(|&&v| v).count();
-        // Output rows of this page: (valid, position among the present values).
-        let mut picked: Vec<(bool, u32)> = Vec::with_capacity(wanted.as_ref().map_or(n, Vec::len));
-        let mut rank = 0u32;
-        let mut next = wanted.as_deref().map(|w| w.iter().peekable());
-        for (row, &v) in valid.iter().enumerate() {
-            let take = match next.as_mut() {
-                None => true,
-                Some(it) => it.next_if(|&&r| r as usize == row).is_some(),
-            };
-            if take {
-                picked.push((v, rank));
-            }
-            rank += u32::from(v);
+        if present == n {
+            no_nulls();
+            return page_values(buf, encoding, n, wanted.as_deref(), dict, &mut self.values);
         }
+        // Output rows of this page: (valid, position among the present values).
+        let picked: Vec<(bool, u32)> = match &wanted {
+            None => {
+                let mut rank = 0u32;
+                valid
+                    .iter()
+                    .map(|&v| {
+                        let at = rank;
+                        rank += u32::from(v);
+                        (v, at)
+                    })
+                    .collect()
+            }
+            Some(rows) => {
+                // Present values before each wanted row, counted run by run between them.
+                let (mut rank, mut from) = (0u32, 0usize);
+                rows.iter()
+                    .map(|&r| {
+                        let r = r as usize;
+                        rank += valid[from..r].iter().filter(|&&v| v).count() as u32;
+                        from = r;
+                        (valid[r], rank)
+                    })
+                    .collect()
+            }
+        };
         let positions: Vec<u32> = picked.iter().filter(|p| p.0).map(|p| p.1).collect();
         let mut present_values = Vec::with_capacity(positions.len());
         let all = positions.len() == present;
@@ -231,7 +260,9 @@ impl<N: Copy + Default + TryFrom<i32>> Output<'_, N> {
             &mut present_values,
         )?;
         let mut it = present_values.into_iter();
-        let out_valid = self.valid.get_or_insert_with(Vec::new);
+        // The first nulls of the chunk: the rows before them were all valid.
+        let before = self.values.len();
+        let out_valid = self.valid.get_or_insert_with(|| vec![true; before]);
         for (v, _) in picked {
             self.values.push(if v {
                 it.next().unwrap_or_default()
@@ -322,7 +353,8 @@ mod tests {
 
     use super::read_ints;
 
-    /// Labels (-1 / 0 / 1, some NULL), a wide-range INT32 and narrow integer types.
+    /// Labels (-1 / 0 / 1, some NULL, some optional without NULLs), a wide-range INT32 and
+    /// narrow integer types.
     fn batch(rows: usize) -> RecordBatch {
         let mut seed = 0x9e37_79b9_u32;
         let mut next = move || {
@@ -332,8 +364,8 @@ mod tests {
             seed
         };
         let mut male = Vec::new();
-        let (mut senior, mut asian, mut smiling, mut score) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut senior, mut asian, mut smiling, mut score, mut bald) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..rows {
             let r = next();
             male.push((r % 11 != 0).then_some((r % 3) as i8 - 1));
@@ -342,6 +374,8 @@ mod tests {
             asian.push((r / 9 % 3) as i16 - 1);
             smiling.push((r / 27 % 2) as u8);
             score.push((r % 100_000) as i32 - 50_000);
+            // Optional, NULL only in the second half: pages without nulls come first.
+            bald.push((i < rows / 2 || r % 7 != 0).then_some((r / 5 % 3) as i8 - 1));
         }
         let cols: Vec<(&str, ArrayRef)> = vec![
             ("Male", Arc::new(Int8Array::from(male))),
@@ -349,6 +383,7 @@ mod tests {
             ("Asian", Arc::new(Int16Array::from(asian))),
             ("Smiling", Arc::new(UInt8Array::from(smiling))),
             ("score", Arc::new(Int32Array::from(score))),
+            ("Bald", Arc::new(Int8Array::from(bald))),
         ];
         RecordBatch::try_from_iter(cols).unwrap()
     }

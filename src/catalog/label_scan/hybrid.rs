@@ -173,6 +173,21 @@ pub fn decode_at<T: Copy>(
     Ok(())
 }
 
+/// Whether the first `n` values of `buf` (bit width `bit_width`) are all dictionary index
+/// `index`, told from the run headers alone: true when RLE runs of `index` cover them (a page
+/// of an optional column without nulls: its definition levels are one run of 1). Bit-packed
+/// runs, or damaged input, answer false (the caller decodes instead).
+pub fn repeats(buf: &[u8], bit_width: u8, n: usize, index: u64) -> bool {
+    let (mut pos, mut covered) = (0usize, 0usize);
+    while covered < n {
+        match next_run(buf, &mut pos, usize::from(bit_width)) {
+            Ok(Run::Repeated { count, index: i }) if i == index => covered = covered.saturating_add(count),
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// One run of the hybrid encoding.
 enum Run {
     /// `count` copies of the dictionary entry `index`.
@@ -363,6 +378,18 @@ mod tests {
         let mut some = Vec::new();
         assert!(decode_at(&buf, 2, 50, &[50], &lookup, &mut some).is_err());
         assert!(decode_at(&buf[..6], 2, 50, &[45], &lookup, &mut some).is_err());
+    }
+
+    #[test]
+    fn runs_of_one_index_are_told_from_their_headers() {
+        // 5 x index 1, then 3 x index 1, then 2 x index 0 (bit width 1).
+        let buf = [10, 1, 6, 1, 4, 0];
+        assert!(repeats(&buf, 1, 8, 1));
+        assert!(!repeats(&buf, 1, 9, 1));
+        assert!(!repeats(&buf, 1, 5, 0));
+        assert!(!repeats(&bit_packed(&[1; 8], 1), 1, 8, 1));
+        assert!(!repeats(&[], 1, 1, 1));
+        assert!(repeats(&[], 1, 0, 1));
     }
 
     #[test]
