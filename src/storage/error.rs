@@ -86,9 +86,13 @@ impl StorageError {
                 ),
             };
         }
+        // S3 (and GCS's XML API) say NoSuchBucket, Azure ContainerNotFound.
+        let no_bucket = ["NoSuchBucket", "bucket does not exist", "ContainerNotFound"]
+            .iter()
+            .any(|code| cause.contains(code));
         match e {
             object_store::Error::NotFound { .. } => {
-                let what = if cause.contains("NoSuchBucket") || cause.contains("bucket does not exist") {
+                let what = if no_bucket {
                     Missing::Bucket
                 } else {
                     Missing::Object
@@ -98,11 +102,19 @@ impl StorageError {
             object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
                 StorageError::AccessDenied { url, cause }
             }
-            _ if cause.contains("NoSuchBucket") => StorageError::NotFound {
+            _ if no_bucket => StorageError::NotFound {
                 url,
                 what: Missing::Bucket,
             },
-            _ if cause.contains("AccessDenied") || cause.contains("InvalidAccessKeyId") => {
+            _ if [
+                "AccessDenied",
+                "InvalidAccessKeyId",
+                "AuthenticationFailed",
+                "AuthorizationFailure",
+            ]
+            .iter()
+            .any(|code| cause.contains(code)) =>
+            {
                 StorageError::AccessDenied { url, cause }
             }
             _ => StorageError::Other { url, cause },
@@ -128,12 +140,13 @@ pub fn message_in(e: &datafusion::error::DataFusionError) -> Option<String> {
         D::Shared(inner) => return message_in(inner),
         _ => return None,
     };
-    // "Error performing PUT http://host/bucket/key in 3ms": the request names the object.
+    // "Error performing PUT http://host/bucket/key in 3ms": the request names the object, by
+    // the bucket's location where a store of ours made it.
     let text = store_error.to_string();
     let url = text
         .split_once("Error performing ")
         .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-        .map(str::to_string)
+        .map(|request| super::location_of(request).unwrap_or_else(|| request.to_string()))
         .unwrap_or_else(|| match store_error {
             object_store::Error::NotFound { path, .. }
             | object_store::Error::PermissionDenied { path, .. }

@@ -13,7 +13,7 @@ use std::path::Path;
 
 pub use error::{Missing, StorageError, message_in};
 pub use io::{block_on, get, get_opt, get_range, list, size, upload};
-pub use stores::{Registry, store_for};
+pub use stores::{Registry, location_of, store_for};
 
 /// The URL schemes read as object-store locations.
 pub const SCHEMES: [&str; 3] = ["s3", "gs", "az"];

@@ -54,6 +54,45 @@ pub fn store_for(url: &str) -> Result<(Arc<dyn ObjectStore>, StorePath), Storage
     Ok((built, path))
 }
 
+/// The `scheme://bucket/key` location of the object that `request`, the HTTP URL of a request
+/// made by a store built here, names: path style (`http://endpoint/bucket/key`, S3-compatible
+/// endpoints, GCS, Azure's `account.blob.../container/key`) or virtual-hosted
+/// (`https://bucket.s3.region.amazonaws.com/key`). DataFusion's errors carry only the request,
+/// a user wrote the location. `None` when no store built so far has the bucket.
+pub fn location_of(request: &str) -> Option<String> {
+    let keys: Vec<String> = cache()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .keys()
+        .cloned()
+        .collect();
+    locate(request, &keys)
+}
+
+/// [`location_of`] over the store keys `keys` (`scheme://bucket`).
+fn locate(request: &str, keys: &[String]) -> Option<String> {
+    let url = Url::parse(request).ok()?;
+    let host = url.host_str().unwrap_or_default();
+    let path = url.path().trim_start_matches('/');
+    let segments: Vec<&str> = path.splitn(3, '/').collect();
+    keys.iter()
+        .filter_map(|key| {
+            let (_, bucket) = key.split_once("://")?;
+            // Best first: the bucket leads the path (path style); it leads the host (virtual
+            // hosted); it follows an account name (Azure's emulator:
+            // `http://127.0.0.1:10000/devstoreaccount1/container/key`).
+            let (rank, object) = match segments.as_slice() {
+                [b, rest @ ..] if *b == bucket => (3, rest.join("/")),
+                _ if host.strip_prefix(bucket).is_some_and(|h| h.starts_with('.')) => (2, path.to_string()),
+                [_, b, rest @ ..] if *b == bucket => (1, rest.join("/")),
+                _ => return None,
+            };
+            Some(((rank, bucket.len()), format!("{key}/{object}")))
+        })
+        .max_by_key(|(rank, _)| *rank)
+        .map(|(_, location)| location)
+}
+
 /// A store for `key` (`scheme://bucket`) from the environment and each cloud's credential chain.
 fn build(scheme: &str, key: &str, url: &str) -> Result<Arc<dyn ObjectStore>, StorageError> {
     let fail = |e: object_store::Error| StorageError::from_store(url, &e);
@@ -127,5 +166,42 @@ impl ObjectStoreRegistry for Registry {
                 Ok(store)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locate;
+
+    #[test]
+    fn request_urls_map_back_to_the_locations_users_wrote() {
+        let keys = [
+            "s3://faces".to_string(),
+            "s3://nob".to_string(),
+            "az://box".to_string(),
+        ];
+        let at = |r: &str| locate(r, &keys);
+        assert_eq!(
+            at("http://127.0.0.1:9000/nob/x.parquet").as_deref(),
+            Some("s3://nob/x.parquet")
+        );
+        assert_eq!(
+            at("https://faces.s3.us-east-1.amazonaws.com/a/b.csv?partNumber=1").as_deref(),
+            Some("s3://faces/a/b.csv")
+        );
+        assert_eq!(
+            at("https://acct.blob.core.windows.net/box/t/1.parquet").as_deref(),
+            Some("az://box/t/1.parquet")
+        );
+        assert_eq!(
+            at("http://127.0.0.1:10000/devstoreaccount1/box/a.csv").as_deref(),
+            Some("az://box/a.csv")
+        );
+        assert_eq!(
+            at("http://127.0.0.1:9000/nob/faces/y.csv").as_deref(),
+            Some("s3://nob/faces/y.csv")
+        );
+        assert_eq!(at("http://127.0.0.1:9000/other/x.parquet"), None);
+        assert_eq!(at("not a url"), None);
     }
 }

@@ -1,5 +1,6 @@
 //! macsql's integration tests: one test binary, one module per area.
 
+mod azure;
 mod cli;
 mod common;
 mod demo;
@@ -13,4 +14,5 @@ mod report;
 mod s3;
 mod shell_pty;
 mod slt;
+mod stores;
 mod train;
