@@ -74,6 +74,11 @@ def attributes_of(path: Path) -> list[str]:
     return attrs or [a for a in MAAD if a in {r[0] for r in rows}]
 
 
+# How the catalog file (and workload 6's partitioned copy of it) is written: DuckDB's Parquet
+# writer (snappy, dictionary pages) with row groups of 122,880 rows.
+CATALOG_WRITE = "FORMAT parquet, ROW_GROUP_SIZE 122880"
+
+
 def prepare_data(args, macsql: str | None) -> tuple[Path, str]:
     """Writes the catalog for `args.scale` (`macsql demo`) as one Parquet file; returns (path, source)."""
     import duckdb
@@ -93,19 +98,17 @@ def prepare_data(args, macsql: str | None) -> tuple[Path, str]:
     files = sorted(demo.rglob("*.parquet")) if demo.exists() else []
     if r.returncode == 0 and files:
         source = f"macsql demo ({dt:.1f} s)"
-        if len(files) == 1:
-            shutil.move(str(files[0]), target)
-        else:
-            # A hive-partitioned folder: consolidate into the one file all engines read.
-            glob = sql_str(str(demo) + "/**/*.parquet")
-            con = duckdb.connect()
-            cols = [r[0] for r in con.sql(
-                f"DESCRIBE SELECT * FROM read_parquet({glob}, hive_partitioning = true, union_by_name = true)").fetchall()]
-            order = [c for c in ("dataset", "kind", "identity") if c in cols]
-            order += [c for c in cols if c not in order]
-            con.sql(f"COPY (SELECT {', '.join(q(c) for c in order)} FROM read_parquet({glob}, "
-                    f"hive_partitioning = true, union_by_name = true)) TO {sql_str(str(target))} "
-                    f"(FORMAT parquet, ROW_GROUP_SIZE 122880)")
+        # Consolidated into the one file all engines read, by DuckDB with CATALOG_WRITE: the partitioned copy of workload 6 is written
+        # the same way, so that the two differ in being a folder only.
+        glob = sql_str(str(demo) + "/**/*.parquet")
+        con = duckdb.connect()
+        cols = [r[0] for r in con.sql(
+            f"DESCRIBE SELECT * FROM read_parquet({glob}, hive_partitioning = true, union_by_name = true)").fetchall()]
+        order = [c for c in ("dataset", "kind", "identity") if c in cols]
+        order += [c for c in cols if c not in order]
+        con.sql(f"COPY (SELECT {', '.join(q(c) for c in order)} FROM read_parquet({glob}, "
+                "hive_partitioning = true, union_by_name = true)) "
+                f"TO {sql_str(str(target))} ({CATALOG_WRITE})")
         shutil.rmtree(demo, ignore_errors=True)
     else:
         msg = (r.stderr.strip().splitlines() or ["no Parquet written"])[-1]
@@ -786,16 +789,18 @@ def report(rows: list[dict], meta: dict) -> str:
 SLICES = ['"Male" = 1', '"Male" = 1 AND "Young" = 1', " AND ".join(f"{q(k)} = {v}" for k, v in SUBGROUP.items())]
 
 
-def partitioned_copy(macsql: str | None, data: Path, tmp: Path, parts: int = 8) -> Path:
-    """The catalog as a hive-partitioned folder of `parts` files (`part=0` ... ), written by
-    macsql's own COPY (the same Parquet writer as the single file), every column kept in the
-    files: what `macsql annotate -o FOLDER/ --shard I/N` makes of a dataset."""
+def partitioned_copy(data: Path, tmp: Path, parts: int = 8) -> Path:
+    """The catalog as a hive-partitioned folder of `parts` files (`part=0` ... ), rows dealt
+    out in turn (as `--shard` spreads images by a hash), written like the file itself (DuckDB,
+    CATALOG_WRITE), every column kept in the files: what `macsql annotate -o FOLDER/ --shard
+    I/N` makes of a dataset, and nothing else differing from the single file."""
+    import duckdb
+
     folder = tmp / "cat-partitioned"
-    if not folder.exists() and macsql:
-        sql = (f"COPY (SELECT *, CAST((row_number() OVER ()) % {parts} AS INT) AS part FROM cat) "
-               f"TO {sql_str(str(folder) + '/')} STORED AS PARQUET PARTITIONED BY (part)")
-        subprocess.run([macsql, "--data", f"cat={data}", "-q", "-c", sql], check=True,
-                       stdout=subprocess.DEVNULL)
+    if not folder.exists():
+        duckdb.sql(f"COPY (SELECT *, CAST((row_number() OVER ()) % {parts} AS INT) AS part "
+                   f"FROM read_parquet({sql_str(str(data))})) TO {sql_str(str(folder))} "
+                   f"({CATALOG_WRITE}, PARTITION_BY (part))")
     return folder
 
 
@@ -805,7 +810,7 @@ def workload6(args, macsql: str | None, data: Path, attrs: list[str], tmp: Path)
     alternating; the three must agree."""
     import duckdb
 
-    folder = partitioned_copy(macsql, data, tmp)
+    folder = partitioned_copy(data, tmp)
     rows = []
     for i, where in enumerate(SLICES):
         n = duckdb.sql(f"SELECT count(*) FROM read_parquet({sql_str(str(data))}) WHERE {where}").fetchall()[0][0]

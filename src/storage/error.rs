@@ -183,8 +183,64 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     .into_iter()
     .find(|c| all.contains(c));
     let line = best.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(words) = server_words(&line) {
+        return words;
+    }
     match code {
         Some(c) if !line.contains(c) => format!("{c}: {line}"),
-        _ => line,
+        _ => line.trim_end_matches(':').to_string(),
+    }
+}
+
+/// The status and the server's own words of an XML error body (S3, GCS and Azure answer
+/// `<Error><Code>AccessDenied</Code><Message>Access Denied</Message>...`), without the request
+/// ids: `403 Forbidden: AccessDenied (Access Denied)`. `None` when `line` holds no such body.
+fn server_words(line: &str) -> Option<String> {
+    let tag = |name: &str| {
+        let (_, rest) = line.split_once(&format!("<{name}>"))?;
+        rest.split_once(&format!("</{name}>")).map(|(v, _)| v.trim())
+    };
+    let code = tag("Code")?;
+    let status = line
+        .split_once("status code: ")
+        .and_then(|(_, rest)| rest.split_once(':'))
+        .map(|(status, _)| format!("{}: ", status.trim()))
+        .unwrap_or_default();
+    // Azure's message ends in "RequestId:... Time:...".
+    Some(
+        match tag("Message").map(|m| m.split("RequestId:").next().unwrap_or(m).trim()) {
+            Some(message) if !message.is_empty() => format!("{status}{code} ({message})"),
+            _ => format!("{status}{code}"),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_words;
+
+    #[test]
+    fn xml_error_bodies_become_the_status_code_and_message() {
+        let s3 = "Server returned non-2xx status code: 403 Forbidden: <?xml version=\"1.0\"?> <Error>\
+                  <Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>5pf</RequestId></Error>";
+        assert_eq!(
+            server_words(s3).as_deref(),
+            Some("403 Forbidden: AccessDenied (Access Denied)")
+        );
+        let azure = "Server returned non-2xx status code: 404 Not Found: <?xml?> <Error> \
+                     <Code>ContainerNotFound</Code> <Message>The specified container does not exist. \
+                     RequestId:1ece Time:2026-12-02T16:32:05.688Z</Message> </Error>";
+        assert_eq!(
+            server_words(azure).as_deref(),
+            Some("404 Not Found: ContainerNotFound (The specified container does not exist.)")
+        );
+        assert_eq!(
+            server_words("Server returned non-2xx status code: 403 Forbidden:"),
+            None
+        );
+        assert_eq!(
+            server_words("<Error><Code>SlowDown</Code></Error>").as_deref(),
+            Some("SlowDown")
+        );
     }
 }
