@@ -98,8 +98,9 @@ def prepare_data(args, macsql: str | None) -> tuple[Path, str]:
     files = sorted(demo.rglob("*.parquet")) if demo.exists() else []
     if r.returncode == 0 and files:
         source = f"macsql demo ({dt:.1f} s)"
-        # Consolidated into the one file all engines read, by DuckDB with CATALOG_WRITE: the partitioned copy of workload 6 is written
-        # the same way, so that the two differ in being a folder only.
+        # Consolidated into the one file all engines read, by DuckDB with CATALOG_WRITE: the
+        # partitioned copy of workload 6 is written the same way, so the two differ in being a
+        # folder only.
         glob = sql_str(str(demo) + "/**/*.parquet")
         con = duckdb.connect()
         cols = [r[0] for r in con.sql(

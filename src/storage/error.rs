@@ -165,13 +165,18 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
         messages.push(s.to_string());
         source = s.source();
     }
-    // An S3 error body names its code (<Code>NoSuchBucket</Code>); keep the most telling line.
+    // The innermost non-empty message is the most telling: an XML error body becomes its code
+    // and message; otherwise an error code met further out is put in front.
     let best = messages
         .iter()
         .rev()
         .find(|m| !m.trim().is_empty())
         .cloned()
         .unwrap_or_default();
+    let line = best.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(words) = server_words(&line) {
+        return words;
+    }
     let all = messages.join(" ");
     let code = [
         "NoSuchBucket",
@@ -182,10 +187,6 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     ]
     .into_iter()
     .find(|c| all.contains(c));
-    let line = best.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(words) = server_words(&line) {
-        return words;
-    }
     match code {
         Some(c) if !line.contains(c) => format!("{c}: {line}"),
         _ => line.trim_end_matches(':').to_string(),

@@ -6,76 +6,37 @@
 //! from a container into a container, and the errors (no such container, no such object,
 //! access denied). What macsql wrote is checked with Azure's Python blob client.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
 
-use crate::common::{macsql, shared_data};
-use crate::stores::{fails, free_port, ok, ok_with_stderr, python, target_dir, wait_for};
-
-/// Azurite's blob server script, installed with `npm ci` on first use.
-fn azurite_blob() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let prefix = target_dir("azurite");
-        let bin = prefix.join("node_modules/.bin/azurite-blob");
-        if !bin.exists() {
-            std::fs::create_dir_all(&prefix).unwrap();
-            let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stores");
-            for f in ["package.json", "package-lock.json"] {
-                std::fs::copy(from.join(f), prefix.join(f)).unwrap();
-            }
-            let ok = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--silent", "--prefix"])
-                .arg(&prefix)
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "npm ci --prefix {}", prefix.display());
-        }
-        bin
-    })
-}
-
-/// Azurite's blob service on a free loopback port (in memory), stopped when dropped.
-struct Azurite {
-    child: Child,
-    port: u16,
-}
+use crate::common::macsql;
+use crate::stores::{
+    PER_IMAGE, Server, Store, annotated_locally, azurite_blob, fails, images_in, ok_with_stderr, python,
+    tables_and_exports,
+};
 
 /// The emulator's fixed account and key (the documented development-storage account).
 const ACCOUNT: &str = "devstoreaccount1";
 const KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+/// Azurite's blob service on a free loopback port (in memory), with container `faces`.
+struct Azurite(Server);
+
 impl Azurite {
     fn start() -> Self {
-        let port = free_port();
-        let child = Command::new(azurite_blob())
-            .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
-            .args(["--inMemoryPersistence", "--silent", "--skipApiVersionCheck"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_for(port, "azurite-blob");
-        Azurite { child, port }
-    }
-
-    fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AZURE_STORAGE_USE_EMULATOR", "true".into()),
-            (
-                "AZURITE_BLOB_STORAGE_URL",
-                format!("http://127.0.0.1:{}", self.port),
-            ),
-        ]
-    }
-
-    /// macsql with the emulator's settings in its environment.
-    fn macsql(&self) -> assert_cmd::Command {
-        let mut cmd = macsql();
-        cmd.envs(self.env());
-        cmd
+        let server = Server::start(
+            azurite_blob(),
+            |port| {
+                ["--blobHost", "127.0.0.1", "--blobPort", port]
+                    .into_iter()
+                    .chain(["--inMemoryPersistence", "--silent", "--skipApiVersionCheck"])
+                    .map(String::from)
+                    .collect()
+            },
+            &[],
+        );
+        let az = Azurite(server);
+        az.blobs("blobs.create_container('faces')");
+        az
     }
 
     /// Runs `code` in Python with `blobs`, a `BlobServiceClient` of the emulator; its stdout.
@@ -83,135 +44,81 @@ impl Azurite {
         let script = format!(
             "import os\nfrom azure.storage.blob import BlobServiceClient\n\
              blobs = BlobServiceClient.from_connection_string('DefaultEndpointsProtocol=http;\
-             AccountName={ACCOUNT};AccountKey={KEY};BlobEndpoint=http://127.0.0.1:{}/{ACCOUNT};')\n{code}",
-            self.port
+             AccountName={ACCOUNT};AccountKey={KEY};BlobEndpoint={}/{ACCOUNT};')\n{code}",
+            self.0.endpoint()
         );
         python(&script, &[])
     }
 }
 
-impl Drop for Azurite {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Store for Azurite {
+    fn root(&self) -> &str {
+        "az://faces"
+    }
+
+    fn macsql(&self) -> assert_cmd::Command {
+        let mut cmd = macsql();
+        cmd.env("AZURE_STORAGE_USE_EMULATOR", "true")
+            .env("AZURITE_BLOB_STORAGE_URL", self.0.endpoint());
+        cmd
+    }
+
+    fn keys(&self) -> String {
+        self.blobs("print([b.name for b in blobs.get_container_client('faces').list_blobs()])")
+    }
+
+    fn text(&self, key: &str) -> String {
+        self.blobs(&format!(
+            "print(blobs.get_blob_client('faces', '{key}').download_blob().readall().decode(), end='')"
+        ))
+    }
+
+    fn upload(&self, dir: &Path, names: &[String], prefix: &str) {
+        self.blobs(&format!(
+            "for n in {names:?}:\n    with open(os.path.join('{}', n), 'rb') as f:\n        \
+             blobs.get_blob_client('faces', '{prefix}' + n).upload_blob(f)",
+            dir.display()
+        ));
     }
 }
 
 #[test]
 fn tables_copy_and_annotation_live_in_an_azure_container() {
     let az = Azurite::start();
-    az.blobs("blobs.create_container('faces')");
-    let csv = shared_data("annotations/styleflow_stylegan2_faceapi.csv");
-    let query = "SELECT count(*) AS n, sum(CASE WHEN smile > 0.5 THEN 1 ELSE 0 END) AS smiling FROM t";
-    let local = ok(macsql()
-        .arg("--data")
-        .arg(format!("t={}", csv.display()))
-        .args(["--format", "csv", "-c", query]));
-
-    // COPY into the container, then the same answer by --data, FROM and an external table.
-    let copy = format!(
-        "COPY (SELECT * FROM '{}') TO 'az://faces/tables/sf.parquet'",
-        csv.display()
-    );
-    ok(az.macsql().args(["-c", &copy]));
-    let listed = az.blobs("print([b.name for b in blobs.get_container_client('faces').list_blobs()])");
-    assert!(listed.contains("tables/sf.parquet"), "{listed}");
-    let csv_out = |sql: &str| ok(az.macsql().args(["--format", "csv", "-c", sql]));
-    let remote = ok(az.macsql().args([
-        "--data",
-        "t=az://faces/tables/sf.parquet",
-        "--format",
-        "csv",
-        "-c",
-        query,
-    ]));
-    assert_eq!(remote, local);
-    assert_eq!(
-        csv_out(&query.replace("FROM t", "FROM 'az://faces/tables/sf.parquet'")),
-        local
-    );
-    assert_eq!(
-        csv_out(&format!(
-            "CREATE EXTERNAL TABLE t STORED AS PARQUET LOCATION 'az://faces/tables/'; {query}"
-        )),
-        local
-    );
-
-    // -o into the container.
-    ok(az
-        .macsql()
-        .arg("--data")
-        .arg(format!("t={}", csv.display()))
-        .args([
-            "-c",
-            "SELECT * FROM t LIMIT 10",
-            "-o",
-            "az://faces/exports/ten.csv",
-        ]));
-    let text = az.blobs(
-        "print(blobs.get_blob_client('faces', 'exports/ten.csv').download_blob().readall().decode(), end='')",
-    );
-    assert_eq!(text.lines().count(), 11, "{text}");
+    tables_and_exports(&az);
 
     // Images uploaded to the container, annotated into a dataset folder in it: one table with
     // every image once, the same probabilities as a local run.
-    let images = shared_data("images/real/ffhq");
-    let mut names: Vec<String> = std::fs::read_dir(&images)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names.truncate(4);
-    az.blobs(&format!(
-        "for n in {names:?}:\n    with open(os.path.join('{}', n), 'rb') as f:\n        \
-         blobs.get_blob_client('faces', 'images/' + n).upload_blob(f)",
-        images.display()
-    ));
+    let (images, names) = images_in(&az, 4);
     let staging = tempfile::tempdir().unwrap();
     let annotate = || {
         ok_with_stderr(
             az.macsql()
                 .env("MACSQL_STAGING", staging.path())
+                .args(["annotate", "az://faces/images/ffhq/", "--dataset", "ffhq"])
                 .args([
-                    "annotate",
-                    "az://faces/images/",
-                    "--dataset",
-                    "ffhq",
                     "--kind",
                     "real",
-                ])
-                .args(["-o", "az://faces/annotations/", "--shard", "0/1"]),
+                    "-o",
+                    "az://faces/annotations/",
+                    "--shard",
+                    "0/1",
+                ]),
         )
     };
     annotate();
     let (_, again) = annotate();
     assert!(again.contains("done already"), "{again}");
-    let per_image =
-        "SELECT regexp_replace(path, '.*/', '') AS name, round(\"Male_p\", 5) AS p FROM ann ORDER BY name";
     let (remote, warnings) = ok_with_stderr(az.macsql().args([
         "--data",
         "ann=az://faces/annotations/",
         "--format",
         "csv",
         "-c",
-        per_image,
+        PER_IMAGE,
     ]));
     assert!(warnings.is_empty(), "no shard warnings: {warnings}");
-    let dir = tempfile::tempdir().unwrap();
-    for n in &names {
-        std::fs::copy(images.join(n), dir.path().join(n)).unwrap();
-    }
-    let one = dir.path().join("one.parquet");
-    ok(macsql()
-        .arg("annotate")
-        .arg(dir.path())
-        .args(["--dataset", "ffhq", "--kind", "real", "-o"])
-        .arg(&one));
-    let local = ok(macsql()
-        .arg("--data")
-        .arg(format!("ann={}", one.display()))
-        .args(["--format", "csv", "-c", per_image]));
+    let (local, _, _dir) = annotated_locally(&images, &names);
     assert_eq!(remote, local);
     assert_eq!(remote.lines().count(), 5);
 

@@ -5,16 +5,16 @@
 //! the errors a user meets (no such bucket, no such object, access denied). What macsql wrote
 //! is checked with boto3, not with macsql.
 
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 
-use crate::common::{macsql, shared_data};
-use crate::stores::{fails, free_port, ok, ok_with_stderr, python, venv, wait_for};
+use crate::common::macsql;
+use crate::stores::{
+    PER_IMAGE, Server, Store, annotated_locally, fails, images_in, ok, ok_with_stderr, python,
+    tables_and_exports, venv,
+};
 
-/// A moto server on a free loopback port, stopped when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
+/// A moto server on a free loopback port; the tests make their buckets (`faces`) themselves.
+struct Moto(Server);
 
 impl Moto {
     fn start() -> Self {
@@ -23,24 +23,12 @@ impl Moto {
 
     /// A server started with the extra environment `env` (moto's own settings).
     fn start_with(env: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let child = Command::new(venv().join("bin/moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let endpoint = format!("http://127.0.0.1:{port}");
-        wait_for(port, "moto_server");
-        Moto { child, endpoint }
-    }
-
-    /// macsql with the server's endpoint and credentials in its environment.
-    fn macsql(&self) -> assert_cmd::Command {
-        let mut cmd = macsql();
-        cmd.envs(self.env());
-        cmd
+        let server = Server::start(
+            &venv().join("bin/moto_server"),
+            |port| vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.into()],
+            env,
+        );
+        Moto(server)
     }
 
     fn env(&self) -> Vec<(&'static str, String)> {
@@ -48,7 +36,7 @@ impl Moto {
             ("AWS_ACCESS_KEY_ID", "testing".into()),
             ("AWS_SECRET_ACCESS_KEY", "testing".into()),
             ("AWS_REGION", "us-east-1".into()),
-            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ENDPOINT_URL", self.0.endpoint()),
             ("AWS_ALLOW_HTTP", "true".into()),
         ]
     }
@@ -57,16 +45,38 @@ impl Moto {
     fn boto3(&self, code: &str) -> String {
         let script = format!(
             "import boto3, os, json\ns3 = boto3.client('s3', endpoint_url='{}')\n{code}",
-            self.endpoint
+            self.0.endpoint()
         );
         python(&script, &self.env())
     }
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Store for Moto {
+    fn root(&self) -> &str {
+        "s3://faces"
+    }
+
+    fn macsql(&self) -> assert_cmd::Command {
+        let mut cmd = macsql();
+        cmd.envs(self.env());
+        cmd
+    }
+
+    fn keys(&self) -> String {
+        self.boto3("print([o['Key'] for o in s3.list_objects_v2(Bucket='faces')['Contents']])")
+    }
+
+    fn text(&self, key: &str) -> String {
+        self.boto3(&format!(
+            "print(s3.get_object(Bucket='faces', Key='{key}')['Body'].read().decode(), end='')"
+        ))
+    }
+
+    fn upload(&self, dir: &Path, names: &[String], prefix: &str) {
+        self.boto3(&format!(
+            "for n in {names:?}:\n    s3.upload_file(os.path.join('{}', n), 'faces', '{prefix}' + n)",
+            dir.display()
+        ));
     }
 }
 
@@ -74,68 +84,11 @@ impl Drop for Moto {
 fn tables_datasets_copy_and_annotation_live_in_a_bucket() {
     let moto = Moto::start();
     moto.boto3("s3.create_bucket(Bucket='faces')");
-    let csv = shared_data("annotations/styleflow_stylegan2_faceapi.csv");
-    let query = "SELECT count(*) AS n, sum(CASE WHEN smile > 0.5 THEN 1 ELSE 0 END) AS smiling FROM t";
-    let local = ok(macsql()
-        .arg("--data")
-        .arg(format!("t={}", csv.display()))
-        .args(["--format", "csv", "-c", query]));
-
-    // COPY to a bucket, then the same answer from the object, by --data, FROM and an external table.
-    let copy = format!(
-        "COPY (SELECT * FROM '{}') TO 's3://faces/tables/sf.parquet'",
-        csv.display()
-    );
-    ok(moto.macsql().args(["-c", &copy]));
-    let listed = moto.boto3("print([o['Key'] for o in s3.list_objects_v2(Bucket='faces')['Contents']])");
-    assert!(listed.contains("tables/sf.parquet"), "{listed}");
-    let remote = ok(moto.macsql().args([
-        "--data",
-        "t=s3://faces/tables/sf.parquet",
-        "--format",
-        "csv",
-        "-c",
-        query,
-    ]));
-    assert_eq!(remote, local);
-    let from = query.replace("FROM t", "FROM 's3://faces/tables/sf.parquet'");
-    assert_eq!(ok(moto.macsql().args(["--format", "csv", "-c", &from])), local);
-    let external =
-        format!("CREATE EXTERNAL TABLE t STORED AS PARQUET LOCATION 's3://faces/tables/'; {query}");
-    assert_eq!(
-        ok(moto.macsql().args(["--format", "csv", "-c", &external])),
-        local
-    );
-
-    // -o into a bucket: the object is what a local export writes.
-    ok(moto
-        .macsql()
-        .arg("--data")
-        .arg(format!("t={}", csv.display()))
-        .args([
-            "-c",
-            "SELECT * FROM t LIMIT 10",
-            "-o",
-            "s3://faces/exports/ten.csv",
-        ]));
-    let text = moto
-        .boto3("print(s3.get_object(Bucket='faces', Key='exports/ten.csv')['Body'].read().decode(), end='')");
-    assert_eq!(text.lines().count(), 11, "{text}");
+    tables_and_exports(&moto);
 
     // Images in the bucket (put there by boto3), annotated in two shards into a dataset folder
     // in the bucket: one table, every image once, the same probabilities as a local run.
-    let images = shared_data("images/real/ffhq");
-    let mut names: Vec<String> = std::fs::read_dir(&images)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names.truncate(12);
-    moto.boto3(&format!(
-        "for n in {names:?}:\n    s3.upload_file(os.path.join('{}', n), 'faces', 'images/ffhq/' + n)",
-        images.display()
-    ));
+    let (images, names) = images_in(&moto, 12);
     let staging = tempfile::tempdir().unwrap();
     let annotate_shard = |shard: &str| {
         ok_with_stderr(
@@ -166,41 +119,16 @@ fn tables_datasets_copy_and_annotation_live_in_a_bucket() {
             && markers.contains("source=ffhq/shard=1-of-2/macsql-done.json"),
         "{markers}"
     );
-    let per_image =
-        "SELECT regexp_replace(path, '.*/', '') AS name, round(\"Male_p\", 5) AS p FROM ann ORDER BY name";
-    let out = moto
-        .macsql()
-        .args([
-            "--data",
-            "ann=s3://faces/annotations/",
-            "--format",
-            "csv",
-            "-c",
-            per_image,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.stderr.is_empty(),
-        "no shard warnings: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let remote = String::from_utf8(out.stdout).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    for n in &names {
-        std::fs::copy(images.join(n), dir.path().join(n)).unwrap();
-    }
-    let one = dir.path().join("one.parquet");
-    ok(macsql()
-        .arg("annotate")
-        .arg(dir.path())
-        .args(["--dataset", "ffhq", "--kind", "real", "-o"])
-        .arg(&one));
-    let local = ok(macsql()
-        .arg("--data")
-        .arg(format!("ann={}", one.display()))
-        .args(["--format", "csv", "-c", per_image]));
+    let (remote, warnings) = ok_with_stderr(moto.macsql().args([
+        "--data",
+        "ann=s3://faces/annotations/",
+        "--format",
+        "csv",
+        "-c",
+        PER_IMAGE,
+    ]));
+    assert!(warnings.is_empty(), "no shard warnings: {warnings}");
+    let (local, one, _dir) = annotated_locally(&images, &names);
     assert_eq!(remote, local);
     assert_eq!(remote.lines().count(), 13);
     // A label scan over the bucket's partitioned dataset.

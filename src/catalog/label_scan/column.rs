@@ -198,30 +198,19 @@ impl<N: Copy + Default + TryFrom<i32>> Output<'_, N> {
             rows[lo..hi].iter().map(|&r| r - first as u32).collect()
         });
         let Some(levels) = levels else {
-            return match wanted {
-                None => page_values(buf, encoding, n, None, dict, &mut self.values),
-                Some(w) => page_values(buf, encoding, n, Some(&w), dict, &mut self.values),
-            };
-        };
-        // No null in the page (an optional column that has none, as many writers mark every
-        // column): its values are its rows.
-        let mut no_nulls = || {
-            let taken = wanted.as_ref().map_or(n, Vec::len);
-            if let Some(out) = self.valid.as_mut() {
-                out.resize(out.len() + taken, true);
-            }
+            return page_values(buf, encoding, n, wanted.as_deref(), dict, &mut self.values);
         };
         if hybrid::repeats(levels, 1, n, 1) {
-            no_nulls();
+            // No null in the page (an optional column that has none, as many writers mark
+            // every column): its values are its rows.
+            if let Some(out) = self.valid.as_mut() {
+                out.resize(out.len() + wanted.as_ref().map_or(n, Vec::len), true);
+            }
             return page_values(buf, encoding, n, wanted.as_deref(), dict, &mut self.values);
         }
         let mut valid = Vec::with_capacity(n);
         hybrid::decode(levels, 1, n, &[false, true], &mut valid)?;
         let present = valid.iter().filter(|&&v| v).count();
-        if present == n {
-            no_nulls();
-            return page_values(buf, encoding, n, wanted.as_deref(), dict, &mut self.values);
-        }
         // Output rows of this page: (valid, position among the present values).
         let picked: Vec<(bool, u32)> = match &wanted {
             None => {
