@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::CatalogError;
-use crate::mac::dataset::{DATA, MARKER, Marker, SHARD_KEY, SOURCE_KEY, parse_marker, read_marker};
+use crate::mac::run::dataset::{DATA, MARKER, Marker, SHARD_KEY, SOURCE_KEY, parse_marker, read_marker};
 
 /// What the shards of one dataset folder look like.
 #[derive(Debug, Default, PartialEq)]
@@ -213,7 +213,7 @@ fn check_listing(folder: &str, listing: &Listing) -> Result<ShardReport, Catalog
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mac::dataset::write_marker;
+    use crate::mac::run::dataset::write_marker;
 
     fn marker(shard: u64, shards: u64, hash: &str) -> Marker {
         Marker {

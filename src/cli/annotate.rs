@@ -115,10 +115,20 @@ pub fn run(args: AnnotateArgs) -> Result<()> {
 /// Arguments of `macsql train`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrainArgs {
-    /// Labels table (CSV, Parquet, ...): a `path` column and one column per attribute holding
-    /// 1 / -1 (0 or empty: not labelled).
-    #[arg(value_name = "LABELS")]
-    pub labels: PathBuf,
+    /// Labels tables (CSV, Parquet, ...), one per label source: a `path` column and columns
+    /// named after attributes holding 1 / -1 (0 or empty: not labelled; a table without an
+    /// attribute's column does not label it).
+    #[arg(value_name = "LABELS", required = true, num_args = 1..)]
+    pub labels: Vec<PathBuf>,
+    /// The column naming each image's person (in every table): cross-validation folds never
+    /// put one person's images on both sides [default: every image is its own group, which is
+    /// optimistic when a person has several images]
+    #[arg(long, value_name = "COLUMN")]
+    pub group: Option<String>,
+    /// A features file (Parquet) to reuse and extend: images it holds for the same bundle are
+    /// not extracted again.
+    #[arg(long, value_name = "FILE")]
+    pub features: Option<PathBuf>,
     /// Attribute columns to learn (MAAD-Face names), e.g. --attribute Eyeglasses Mustache.
     #[arg(long = "attribute", required = true, num_args = 1.., value_name = "NAME")]
     pub attributes: Vec<String>,
@@ -134,12 +144,15 @@ pub struct TrainArgs {
     /// Cross-validation folds.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
-    /// Precision the reliability bands must reach.
-    #[arg(long, default_value_t = 0.95)]
+    /// Precision the reliability bands must reach on each side.
+    #[arg(long, default_value_t = 0.90)]
     pub precision: f64,
     /// Smallest cross-validated ROC AUC for a head to go into the bundle.
-    #[arg(long, default_value_t = 0.85)]
+    #[arg(long, default_value_t = 0.80)]
     pub min_auc: f64,
+    /// Smallest share of held-out images a head's band must label 1 or -1 to go into the bundle.
+    #[arg(long, default_value_t = 0.25)]
+    pub min_coverage: f64,
     /// The new bundle's name [default: the output's file stem]
     #[arg(long)]
     pub name: Option<String>,
@@ -158,6 +171,8 @@ pub struct TrainArgs {
 pub async fn run_train(args: TrainArgs) -> Result<()> {
     let opts = TrainOptions {
         labels: args.labels,
+        group: args.group,
+        features: args.features,
         attributes: args.attributes,
         output: args.output,
         model: args.model,
@@ -165,22 +180,29 @@ pub async fn run_train(args: TrainArgs) -> Result<()> {
         folds: args.folds,
         precision: args.precision,
         min_auc: args.min_auc,
+        min_coverage: args.min_coverage,
         threads: threads(args.threads),
         name: args.name,
         label_licence: args.label_licence,
         progress: !args.quiet,
         command: command_line(),
     };
+    let args_group = opts.group.is_some();
     let s = train(&opts).await?;
     if !args.quiet {
         for (p, e) in &s.failed {
             eprintln!("skipped {}: {e}", p.display());
         }
         eprintln!(
-            "{} images used ({} unreadable, {} without a face) in {:.0} s",
+            "{} images used ({} unreadable, {} without a face; {} features reused) from {} rows of {} tables, {} {} in {:.0} s",
             s.used,
             s.failed.len(),
             s.no_face.len(),
+            s.reused,
+            s.rows,
+            s.sources.len(),
+            s.groups,
+            if args_group { "people" } else { "images as groups" },
             s.seconds
         );
         for a in &s.attributes {

@@ -1,9 +1,10 @@
-//! Importers for existing annotation sets (MAAD-Face, CelebA, FairFace, Face API tables): each
+//! Importers for existing annotation sets (MAAD-Face, CelebA, LFWA+, FairFace, Face API tables): each
 //! becomes an annotation table in the shared layout of [`crate::annotations`], written atomically.
 
 mod celeba;
 mod faceapi;
 mod fairface;
+mod lfwa;
 pub(crate) mod input;
 mod maad;
 mod table;
@@ -53,6 +54,8 @@ pub enum ImportFormat {
     Maad,
     /// CelebA list_attr_celeba.txt.
     Celeba,
+    /// LFWA+ attribute CSV of LFW (the 73 attributes of Kumar et al. or CelebA's 40).
+    Lfwa,
     /// FairFace label CSV.
     Fairface,
     /// FFHQ Face API table.
@@ -67,6 +70,7 @@ impl ImportFormat {
         match self {
             ImportFormat::Maad => "maad",
             ImportFormat::Celeba => "celeba",
+            ImportFormat::Lfwa => "lfwa",
             ImportFormat::Fairface => "fairface",
             ImportFormat::Faceapi => "faceapi",
             ImportFormat::Styleflow => "styleflow",
@@ -89,6 +93,7 @@ pub fn import(
     let imported = match format {
         ImportFormat::Maad => maad::read(input)?,
         ImportFormat::Celeba => celeba::read(input)?,
+        ImportFormat::Lfwa => lfwa::read(input)?,
         ImportFormat::Fairface => fairface::read(input)?,
         ImportFormat::Faceapi => faceapi::read_faceapi(input, band)?,
         ImportFormat::Styleflow => faceapi::read_styleflow(input, band)?,

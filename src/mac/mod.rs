@@ -1,42 +1,20 @@
-//! The massive attribute classifier (MAC): model bundles, preprocessing, ONNX Runtime, annotation.
+//! The massive attribute classifier (MAC), one folder per step of the pipeline:
 //!
-//! - [`manifest`]: the TOML bundle manifest (detector, models, chips, normalisation, attribute
-//!   readers, bands); [`builtin`]: the default bundle compiled into the binary;
-//! - [`decode`]: decoding image files, refusing cut ones;
-//! - [`detect`]: face detection (letterboxing, priors, decoding, NMS);
-//! - [`align`]: the similarity transform onto a model's template; [`chip`]: the face chip;
-//! - [`preprocess`]: fixed crops, resizing, normalising (pure functions);
-//! - [`resample`]: Pillow-exact antialiased bilinear resizing of a crop box;
-//! - [`runtime`]: loading ONNX Runtime (ORT_DYLIB_PATH, cache, or the PyPI wheel);
-//! - [`classifier`]: ONNX sessions checked against the manifest, batched inference;
-//! - [`pipeline`]: image file -> detection -> chips -> scores, shared by annotate and SQL;
-//! - [`annotate`]: the pipelined, resumable `macsql annotate`;
-//! - [`udf`] and [`images`]: `mac_annotate(path)` and `images('folder')` in SQL.
+//! - [`bundle`]: the model bundle (manifest, the built-in default, learned heads);
+//! - [`input`]: images in (listing, decoding, resampling, preprocessing);
+//! - [`face`]: the face (detection, alignment, chips, region statistics);
+//! - [`infer`]: inference (ONNX Runtime, sessions, image -> scores);
+//! - [`run`]: the annotation run (`macsql annotate`: journal, dataset folder, shards, table);
+//! - [`sql`]: `mac_annotate(path)` and `images('folder')` in SQL;
+//! - [`train`]: `macsql train`, learning heads from labelled images.
 
-pub mod align;
-pub mod annotate;
-pub mod builtin;
-pub mod chip;
-pub mod classifier;
-pub mod dataset;
-pub mod decode;
-pub mod detect;
-pub mod heads;
-pub mod images;
-pub mod inputs;
-pub mod journal;
-pub mod manifest;
-pub mod memo;
-pub mod pipeline;
-pub mod preprocess;
-pub mod progress;
-pub mod regions;
-pub mod resample;
-pub mod runtime;
-pub mod shard;
-pub mod table;
+pub mod bundle;
+pub mod face;
+pub mod infer;
+pub mod input;
+pub mod run;
+pub mod sql;
 pub mod train;
-pub mod udf;
 
 use std::path::PathBuf;
 
@@ -150,6 +128,6 @@ impl From<ImportError> for MacError {
 /// Registers `mac_annotate` and `images` on `ctx`. Nothing is loaded here: the bundle and
 /// ONNX Runtime load on the first call of `mac_annotate`.
 pub fn register(ctx: &SessionContext) {
-    ctx.register_udf(udf::MacAnnotate::new().into());
-    ctx.register_udtf("images", std::sync::Arc::new(images::ImagesFunction));
+    ctx.register_udf(sql::udf::MacAnnotate::new().into());
+    ctx.register_udtf("images", std::sync::Arc::new(sql::images::ImagesFunction));
 }

@@ -164,7 +164,7 @@ static MAC_REPORT: &[u8] = include_bytes!("../../models/mac-report.parquet");
 
 /// The built-in bundle's name (models/mac.toml).
 fn builtin_bundle_name() -> Option<String> {
-    let manifest = std::str::from_utf8(crate::mac::builtin::FILES[0].1).ok()?;
+    let manifest = std::str::from_utf8(crate::mac::bundle::builtin::FILES[0].1).ok()?;
     let value: toml::Value = toml::from_str(manifest).ok()?;
     value.get("name")?.as_str().map(String::from)
 }

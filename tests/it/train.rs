@@ -331,3 +331,77 @@ async fn the_default_bundle_labels_the_learned_attributes() {
         }
     }
 }
+
+/// Person-grouped cross-validation is the honest one. 20 LFW people with 6 images each get a
+/// label drawn per person (a coin flip from the name): nothing in a face says it, so a head can
+/// only tell it for people it has seen. Folds by image put every person on both sides and
+/// report a high AUC; folds by person (`--group person`, two tables, one features file) report
+/// chance, which is what the head would score on new people.
+#[test]
+fn grouping_by_person_removes_the_optimism_of_folds_by_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = shared_data("images/real/lfw");
+    let mut people: Vec<(String, Vec<String>)> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|p| {
+            let mut files: Vec<String> = std::fs::read_dir(root.join(&p))
+                .unwrap()
+                .map(|e| format!("{p}/{}", e.unwrap().file_name().to_string_lossy()))
+                .collect();
+            files.sort();
+            (p, files)
+        })
+        .filter(|(_, f)| f.len() >= 6)
+        .collect();
+    people.sort();
+    let people = &people[..20];
+    // A coin flip per person (FNV-1a of the name): half the people are positive.
+    let flip = |p: &str| {
+        p.bytes()
+            .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+            >> 7
+            & 1
+            == 1
+    };
+    let mut halves = [String::from("path,person,Smiling\n"), String::from("path,person,Smiling\n")];
+    for (k, (p, files)) in people.iter().enumerate() {
+        for f in &files[..6] {
+            halves[k % 2] += &format!("{f},{p},{}\n", if flip(p) { 1 } else { -1 });
+        }
+    }
+    assert!((5..15).contains(&people.iter().filter(|(p, _)| flip(p)).count()));
+    let a = write(&tmp, "a.csv", &halves[0]);
+    let b = write(&tmp, "b.csv", &halves[1]);
+    let auc = |name: &str, group: bool| -> f64 {
+        let mut cmd = macsql();
+        cmd.arg("train")
+            .arg(&a)
+            .arg(&b)
+            .args(["--attribute", "Smiling", "--folds", "4", "-q", "--features"])
+            .arg(tmp.path().join("features.parquet"))
+            .arg("--images-root")
+            .arg(&root)
+            .arg("-o")
+            .arg(tmp.path().join(format!("{name}.toml")));
+        if group {
+            cmd.args(["--group", "person"]);
+        }
+        cmd.assert().success();
+        let r = read_all(&tmp.path().join(format!("{name}-report.parquet")));
+        floats_f64(&r, "auc")[0]
+    };
+    let by_image = auc("by_image", false);
+    let by_person = auc("by_person", true);
+    assert!(by_image > 0.85, "folds by image: AUC {by_image}");
+    assert!(by_person < 0.7, "folds by person: AUC {by_person}");
+    let report = std::fs::read_to_string(tmp.path().join("by_person-report.md")).unwrap();
+    assert!(
+        report.contains("folds grouped by person (column `person`): 20 people")
+            && report.contains("| Smiling | a |")
+            && report.contains("| Smiling | b |"),
+        "{report}"
+    );
+    let report = std::fs::read_to_string(tmp.path().join("by_image-report.md")).unwrap();
+    assert!(report.contains("figures are optimistic"), "{report}");
+}

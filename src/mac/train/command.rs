@@ -10,21 +10,24 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use super::fit::{self, FitOptions, Fitted};
-use super::labels;
 use super::report;
-use super::{metrics, reduce};
+use super::{features, labels, metrics, standardise};
 use crate::foreign::ForeignError;
 use crate::mac::MacError;
-use crate::mac::classifier::{Classifier, Detect};
-use crate::mac::heads::{Head, Heads};
-use crate::mac::manifest::{Bundle, merged_manifest};
-use crate::mac::pipeline::{self, FaceChoice, Outcome};
+use crate::mac::infer::classifier::{Classifier, Detect};
+use crate::mac::bundle::heads::{Head, Heads};
+use crate::mac::bundle::manifest::{Bundle, merged_manifest};
 
 /// What `macsql train` needs to know.
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
-    /// The labels table.
-    pub labels: PathBuf,
+    /// The labels tables, one per label source.
+    pub labels: Vec<PathBuf>,
+    /// The column naming each image's person: folds never split a person (`None`: every
+    /// image is its own group).
+    pub group: Option<String>,
+    /// A features file to reuse and extend (`--features`).
+    pub features: Option<PathBuf>,
     /// The attributes (columns) to learn.
     pub attributes: Vec<String>,
     /// The bundle to write (its heads file and report go next to it).
@@ -39,6 +42,8 @@ pub struct TrainOptions {
     pub precision: f64,
     /// The smallest cross-validated AUC a head needs to go into the bundle.
     pub min_auc: f64,
+    /// The smallest share of held-out images a head's band must label 1 or -1.
+    pub min_coverage: f64,
     /// Threads for decoding, inference and fitting.
     pub threads: usize,
     /// The new bundle's name (default: the output's file stem).
@@ -69,10 +74,16 @@ pub struct AttributeOutcome {
 /// What a run did.
 #[derive(Debug, Clone)]
 pub struct TrainSummary {
-    /// Rows of the labels table.
+    /// Rows of the labels tables.
     pub rows: usize,
-    /// Images whose features were extracted.
+    /// The label sources (tables), in the order given.
+    pub sources: Vec<labels::Source>,
+    /// Distinct persons (groups), or images without `--group`.
+    pub groups: usize,
+    /// Images with a face whose features were used.
     pub used: usize,
+    /// Of those, images whose features came from the features file.
+    pub reused: usize,
     /// Images that could not be read: path and reason.
     pub failed: Vec<(PathBuf, String)>,
     /// Images in which no face was found.
@@ -111,14 +122,26 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
             opts.precision
         )));
     }
+    if !(0.0..=1.0).contains(&opts.min_coverage) {
+        return Err(invalid(format!(
+            "--min-coverage {}: expected 0 <= c <= 1",
+            opts.min_coverage
+        )));
+    }
     if opts.output.extension().and_then(|e| e.to_str()) != Some("toml") {
         return Err(invalid(format!(
             "-o {}: the bundle is a .toml manifest",
             opts.output.display()
         )));
     }
-    let labels = labels::read(&opts.labels, &opts.attributes, opts.images_root.as_deref()).await?;
-    let manifest = crate::mac::builtin::bundle_path(opts.model.as_deref())?;
+    let labels = labels::read(
+        &opts.labels,
+        &opts.attributes,
+        opts.images_root.as_deref(),
+        opts.group.as_deref(),
+    )
+    .await?;
+    let manifest = crate::mac::bundle::builtin::bundle_path(opts.model.as_deref())?;
     let bundle = Arc::new(Bundle::load(&manifest)?);
     let classifier = Classifier::load_streams(bundle.clone(), opts.threads.max(1), 1, Detect::Auto)?;
     let layout = classifier.feature_layout().to_vec();
@@ -136,57 +159,43 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
         )));
     }
 
-    // Features of every image, in table order.
+    // Features of every image (extracted once however many sources label it).
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| invalid(format!("--threads: {e}")))?;
-    let progress = |len: usize, what: &str| crate::mac::progress::bar(opts.progress, len, what);
-    let bar = progress(labels.paths.len(), "images");
-    let mut features: Vec<f32> = Vec::new();
+    let extracted = features::extract(
+        &labels.images,
+        &classifier,
+        &pool,
+        opts.features.as_deref(),
+        opts.progress,
+    )?;
+    drop(classifier);
+    // Images with a face, in order: row k of the feature matrix.
+    let mut x_row = vec![None; labels.images.len()];
+    let mut raw: Vec<f32> = Vec::new();
     let mut scores: Vec<Vec<f32>> = Vec::new();
-    let mut image_row: Vec<usize> = Vec::new();
-    let (mut failed, mut no_face) = (Vec::new(), Vec::new());
-    let paths: Vec<&Path> = labels.paths.iter().map(PathBuf::as_path).collect();
-    for (k, chunk) in paths.chunks(32).enumerate() {
-        let batch = pool.install(|| pipeline::load(chunk, &classifier));
-        let outcomes = pool.install(|| pipeline::label(&classifier, 0, batch, FaceChoice::Largest))?;
-        for (i, (outcome, path)) in outcomes.into_iter().zip(chunk).enumerate() {
-            match outcome {
-                Outcome::Labelled(mut faces) if !faces.is_empty() => {
-                    let face = faces.swap_remove(0);
-                    if face.features.len() != d {
-                        return Err(invalid(format!(
-                            "{}: {} features, expected {d}",
-                            path.display(),
-                            face.features.len()
-                        )));
-                    }
-                    features.extend(face.features);
-                    scores.push(face.scores);
-                    image_row.push(k * 32 + i);
-                }
-                Outcome::Labelled(_) | Outcome::NoFace { .. } => no_face.push(path.to_path_buf()),
-                Outcome::Failed(e) => failed.push((path.to_path_buf(), e)),
-            }
+    for (i, face) in extracted.faces.iter().enumerate() {
+        if let Some(f) = face {
+            x_row[i] = Some(scores.len());
+            raw.extend_from_slice(&f.features);
+            scores.push(f.scores.clone());
         }
-        bar.inc(chunk.len() as u64);
     }
-    bar.finish_and_clear();
-    let n = image_row.len();
+    let n = scores.len();
     if n == 0 {
         return Err(invalid(format!(
-            "no face found in any image of {} ({} unreadable)",
-            opts.labels.display(),
-            failed.len()
+            "no face found in any image of the labels tables ({} unreadable)",
+            extracted.failed.len()
         )));
     }
 
-    // Standardise (NaN: the mean), one Gram matrix for every attribute.
-    let (mean, mut std) = reduce::moments(&features, d);
-    // The region statistics (a few hundred) and the models' features (thousands) get the same
-    // share of the L2 budget: each block scaled so that it holds half the squared norm. Folded
-    // into the deviations, so that the heads stay plain dot products on raw features.
+    // Standardise (NaN: the mean).
+    let (mean, mut std) = standardise::moments(&raw, d);
+    // The region statistics (a few hundred) and the models' features get the same share of the
+    // L2 budget: each block scaled so that it holds half the squared norm. Folded into the
+    // deviations, so that the heads stay plain dot products on raw features.
     let regions: usize = layout
         .iter()
         .filter(|b| b.source == "regions")
@@ -208,30 +217,40 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
             k += b.width;
         }
     }
-    let z = reduce::standardise(&features, &mean, &std);
-    drop(features);
-    let gram = pool.install(|| reduce::gram(&z, d));
+    let x = standardise::standardise(&raw, &mean, &std);
+    drop(raw);
     let fit_opts = FitOptions {
         folds: opts.folds,
         precision: opts.precision,
         seed: 20_240_527,
     };
-    let bar = progress(labels.attributes.len(), "heads (cross-validated)");
+    let bar = crate::mac::run::progress::bar(
+        opts.progress,
+        labels.attributes.len(),
+        "heads (cross-validated by person)",
+    );
     let outcomes: Vec<AttributeOutcome> = pool.install(|| {
         labels
             .attributes
             .par_iter()
             .map(|a| {
                 let _tick = Tick(&bar);
-                let (rows, y): (Vec<usize>, Vec<bool>) = image_row
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(r, &row)| a.values[row].map(|v| (r, v)))
-                    .unzip();
+                let mut images = Vec::new();
+                let mut y = Vec::new();
+                let mut groups = Vec::new();
+                let mut sources = Vec::new();
+                for (row, v) in labels.rows.iter().zip(&a.values) {
+                    if let (Some(v), Some(k)) = (v, x_row[row.image]) {
+                        images.push(k);
+                        y.push(*v);
+                        groups.push(row.group);
+                        sources.push(row.source);
+                    }
+                }
                 let pos = y.iter().filter(|v| **v).count();
                 let neg = y.len() - pos;
                 let input_auc = bundle.attributes.iter().position(|b| b.name == a.name).and_then(|j| {
-                    let s: Vec<f64> = rows.iter().map(|&r| f64::from(scores[r][j])).collect();
+                    let s: Vec<f64> = images.iter().map(|&k| f64::from(scores[k][j])).collect();
                     metrics::roc_auc(&s, &y)
                 });
                 let mut out = AttributeOutcome {
@@ -248,14 +267,26 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
                     );
                     return out;
                 }
-                match fit::fit(&z, d, &gram, n, &rows, &y, fit_opts) {
+                let sample = fit::Sample {
+                    images: &images,
+                    labels: &y,
+                    groups: &groups,
+                    sources: &sources,
+                };
+                match fit::fit(&x, d, &sample, labels.sources.len(), fit_opts) {
                     Err(e) => out.reason = format!("not fitted: {e}"),
                     Ok(f) => {
                         let (auc, _) = f.auc();
                         out.reason = if auc < opts.min_auc {
                             format!("AUC {auc:.3} < {:.2}", opts.min_auc)
                         } else if !f.band.reached {
-                            format!("no band reaches precision {:.2}", opts.precision)
+                            format!("no band reaches precision {:.2} on both sides", opts.precision)
+                        } else if f.band.coverage < opts.min_coverage {
+                            format!(
+                                "the band labels {:.0}% of images (< {:.0}%)",
+                                100.0 * f.band.coverage,
+                                100.0 * opts.min_coverage
+                            )
                         } else if input_auc.is_some_and(|b| b >= auc) {
                             format!(
                                 "the input bundle's own value is better (AUC {:.3})",
@@ -326,10 +357,13 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
     Classifier::load_streams(written, 1, 1, Detect::Auto)?;
 
     let summary = TrainSummary {
-        rows: labels.paths.len(),
+        rows: labels.rows.len(),
+        sources: labels.sources.clone(),
+        groups: labels.groups,
         used: n,
-        failed,
-        no_face,
+        reused: extracted.reused,
+        failed: extracted.failed,
+        no_face: extracted.no_face,
         attributes: outcomes,
         output: opts.output.clone(),
         heads: heads_path,
@@ -352,20 +386,30 @@ impl Drop for Tick<'_> {
 /// The `[training]` table of the new bundle.
 fn training_table(
     opts: &TrainOptions,
-    labels: &labels::Labels,
+    labels: &labels::LabelSet,
     used: usize,
     created: &str,
     outcomes: &[AttributeOutcome],
 ) -> toml::Table {
     let mut t = toml::Table::new();
-    t.insert("labels".into(), labels.source.display().to_string().into());
-    t.insert("rows".into(), (labels.paths.len() as i64).into());
+    let tables: Vec<toml::Value> = labels
+        .sources
+        .iter()
+        .map(|s| s.path.display().to_string().into())
+        .collect();
+    t.insert("labels".into(), tables.into());
+    t.insert("rows".into(), (labels.rows.len() as i64).into());
+    if let Some(g) = &labels.group_column {
+        t.insert("group".into(), g.clone().into());
+        t.insert("groups".into(), (labels.groups as i64).into());
+    }
     t.insert("images".into(), (used as i64).into());
     t.insert("command".into(), opts.command.clone().into());
     t.insert("time".into(), created.to_string().into());
     t.insert("folds".into(), (opts.folds as i64).into());
     t.insert("precision".into(), opts.precision.into());
     t.insert("min_auc".into(), opts.min_auc.into());
+    t.insert("min_coverage".into(), opts.min_coverage.into());
     if let Some(l) = &opts.label_licence {
         t.insert("label_licence".into(), l.clone().into());
     }

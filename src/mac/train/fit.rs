@@ -1,17 +1,17 @@
-//! One attribute's head, cross-validated: L2 strength by inner cross-validation, ROC AUC and
-//! balanced accuracy on the outer held-out folds, the reliability band chosen on held-out
-//! predictions, and the final head on every labelled image.
+//! One attribute's head, cross-validated by person: the L2 strength chosen by inner
+//! cross-validation, ROC AUC and balanced accuracy on the outer held-out folds (overall and per
+//! label source), the reliability band chosen on the held-out predictions and measured nested
+//! (each fold's band chosen without it), and the final head on every labelled image.
 //!
-//! All fits of one attribute share one change of basis ([`super::reduce`]): the Cholesky
-//! factor of the Gram matrix of its labelled images, so each fit has as many features as images.
+//! Folds are grouped ([`metrics::grouped_folds`]): all images of one person sit in one fold, at
+//! both levels, so no figure is measured on a person the head was fitted on.
 
 use super::logistic::{self, Head};
 use super::metrics::{self, BandChoice};
-use super::reduce;
 
-/// The L2 strengths tried (scikit-learn's C = 1 / alpha: 0.0001, 0.001, 0.01, 0.1, 1). Most
-/// heads of the default bundle choose C = 0.001 or less: thousands of features, hundreds of images.
-pub const ALPHAS: [f64; 5] = [10_000.0, 1000.0, 100.0, 10.0, 1.0];
+/// The L2 strengths tried, strongest first (scikit-learn's C = 1 / alpha: 0.001, 0.01, 0.1):
+/// each fit along this path starts from the one before.
+pub const ALPHAS: [f64; 3] = [1000.0, 100.0, 10.0];
 
 /// Inner folds that choose the L2 strength (and the band and threshold of each outer fold).
 const INNER_FOLDS: usize = 3;
@@ -30,25 +30,59 @@ pub struct FitOptions {
     pub seed: u64,
 }
 
+/// The labelled rows of one attribute.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample<'a> {
+    /// Each row's image (its row of the feature matrix).
+    pub images: &'a [usize],
+    /// Each row's label.
+    pub labels: &'a [bool],
+    /// Each row's group (person): rows of one group share a fold.
+    pub groups: &'a [usize],
+    /// Each row's label source (index into the sources of the run).
+    pub sources: &'a [usize],
+}
+
+/// How the held-out predictions score on the rows of one label source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceScore {
+    /// The source (index into the run's sources).
+    pub source: usize,
+    /// Positive and negative rows.
+    pub counts: (usize, usize),
+    /// ROC AUC of the held-out predictions (`None` with one class only).
+    pub auc: Option<f64>,
+    /// Accuracy of the held-out predictions at p = 0.5.
+    pub accuracy: f64,
+    /// The nested band on these rows: (coverage, precision of 1, precision of -1).
+    pub nested_band: (f64, f64, f64),
+}
+
 /// A cross-validated head.
 #[derive(Debug, Clone)]
 pub struct Fitted {
     /// ROC AUC on each outer held-out fold.
     pub fold_auc: Vec<f64>,
+    /// ROC AUC of all held-out predictions pooled.
+    pub pooled_auc: f64,
     /// Balanced accuracy on the outer folds, at thresholds tuned on their training images.
     pub balanced_accuracy: f64,
     /// Balanced accuracy at p = 0.5.
     pub balanced_accuracy_half: f64,
     /// Accuracy of always answering the majority class.
     pub baseline: f64,
-    /// The band chosen on the held-out predictions of the final strength (applied to the head).
+    /// The band chosen on the held-out predictions (applied to the final head).
     pub band: BandChoice,
     /// The nested measure of the bands: each outer fold's band chosen on its training images'
     /// inner folds, applied to the fold: (coverage, precision of 1, precision of -1).
     pub nested_band: (f64, f64, f64),
+    /// Per label source, the held-out figures on its rows.
+    pub sources: Vec<SourceScore>,
+    /// The held-out probability of each row (for agreement figures outside the fit).
+    pub held_out: Vec<f64>,
     /// The L2 strength of the final head.
     pub alpha: f64,
-    /// The final head's weights on the standardised features, and its intercept.
+    /// The final head's weights on the standardised features.
     pub weights: Vec<f64>,
     /// The intercept.
     pub intercept: f64,
@@ -66,145 +100,184 @@ impl Fitted {
     }
 }
 
-/// Held-out probabilities of `rows` (indices into the reduced rows `l`, `n` wide) from `k`-fold
-/// cross-validation at each strength: (`probs[alpha][i]` for rows[i], mean AUC per strength).
-fn cross_validate(
-    l: &[f64],
-    n: usize,
-    rows: &[usize],
-    y: &[bool],
-    k: usize,
-    seed: u64,
-) -> Result<(Vec<Vec<f64>>, Vec<f64>), String> {
-    let ys: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
-    let folds = metrics::stratified_folds(&ys, k, seed);
-    let mut probs = vec![vec![0.0; rows.len()]; ALPHAS.len()];
+fn pick<T: Copy>(v: &[T], at: &[usize]) -> Vec<T> {
+    at.iter().map(|&i| v[i]).collect()
+}
+
+/// What the inner cross-validation of one outer training part finds.
+struct Inner {
+    /// Held-out probability of each training row at each strength.
+    probs: Vec<Vec<f64>>,
+    /// Mean inner AUC per strength.
+    aucs: Vec<f64>,
+    /// The heads of the last inner fold, per strength (warm starts for the outer fit).
+    heads: Vec<Option<Head>>,
+}
+
+/// `k`-fold grouped cross-validation over `rows` (indices into the sample) along the strength
+/// path.
+fn inner_cv(x: &[f32], d: usize, s: &Sample, rows: &[usize], seed: u64) -> Result<Inner, String> {
+    let ys = pick(s.labels, rows);
+    let folds = metrics::grouped_folds(&ys, &pick(s.groups, rows), INNER_FOLDS, seed);
+    let mut probs = vec![vec![0.5; rows.len()]; ALPHAS.len()];
     let mut aucs = vec![0.0; ALPHAS.len()];
-    for f in 0..k {
-        let train: Vec<usize> = rows
-            .iter()
-            .zip(&folds)
-            .filter(|(_, g)| **g != f)
-            .map(|(r, _)| *r)
-            .collect();
+    let mut heads = vec![None; ALPHAS.len()];
+    for f in 0..INNER_FOLDS {
+        let train: Vec<usize> = (0..rows.len()).filter(|&i| folds[i] != f).collect();
         let test: Vec<usize> = (0..rows.len()).filter(|&i| folds[i] == f).collect();
+        if test.is_empty() {
+            continue;
+        }
+        let train_images: Vec<usize> = train.iter().map(|&i| s.images[rows[i]]).collect();
+        let train_y = pick(&ys, &train);
+        let test_images: Vec<usize> = test.iter().map(|&i| s.images[rows[i]]).collect();
+        let test_y = pick(&ys, &test);
+        let mut warm: Option<Head> = None;
         for (a, alpha) in ALPHAS.iter().enumerate() {
-            let head = logistic::fit(l, n, &train, y, *alpha)?;
-            let p: Vec<f64> = test.iter().map(|&i| predict(&head, l, n, rows[i])).collect();
-            let t: Vec<bool> = test.iter().map(|&i| ys[i]).collect();
-            aucs[a] += metrics::roc_auc(&p, &t).unwrap_or(0.5) / k as f64;
+            let head = logistic::fit(x, d, &train_images, &train_y, *alpha, warm.as_ref())?;
+            let p = head.predict(x, d, &test_images);
+            aucs[a] += metrics::roc_auc(&p, &test_y).unwrap_or(0.5) / INNER_FOLDS as f64;
             for (&i, v) in test.iter().zip(p) {
                 probs[a][i] = v;
             }
+            heads[a] = Some(head.clone());
+            warm = Some(head);
         }
     }
-    Ok((probs, aucs))
-}
-
-fn predict(head: &Head, l: &[f64], n: usize, row: usize) -> f64 {
-    head.probability(&l[row * n..(row + 1) * n])
+    Ok(Inner { probs, aucs, heads })
 }
 
 fn best(aucs: &[f64]) -> usize {
-    (0..aucs.len())
-        .max_by(|&a, &b| aucs[a].total_cmp(&aucs[b]))
-        .unwrap_or(0)
+    // The strongest regularisation among the best (a tie keeps the simpler head).
+    let top = aucs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    aucs.iter().position(|a| *a >= top).unwrap_or(0)
 }
 
 /// The threshold with the best balanced accuracy on `probs`.
 fn best_threshold(probs: &[f64], labels: &[bool]) -> f64 {
-    let mut cands: Vec<f64> = probs.to_vec();
-    cands.sort_by(f64::total_cmp);
-    cands.dedup();
-    cands
-        .iter()
-        .copied()
-        .max_by(|a, b| {
-            metrics::balanced_accuracy(probs, labels, *a)
-                .total_cmp(&metrics::balanced_accuracy(probs, labels, *b))
-        })
-        .unwrap_or(0.5)
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|&a, &b| probs[a].total_cmp(&probs[b]));
+    let pos = labels.iter().filter(|v| **v).count() as f64;
+    let neg = labels.len() as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return 0.5;
+    }
+    // Threshold at order[k]: everything from k up is predicted positive.
+    let (mut tp, mut tn) = (pos, 0.0);
+    let (mut best_t, mut best_b) = (0.5, f64::NEG_INFINITY);
+    for (k, &i) in order.iter().enumerate() {
+        let tied = k > 0 && probs[order[k - 1]] == probs[i];
+        if !tied {
+            let b = 0.5 * (tp / pos + tn / neg);
+            if b > best_b {
+                best_b = b;
+                best_t = probs[i];
+            }
+        }
+        if labels[i] {
+            tp -= 1.0;
+        } else {
+            tn += 1.0;
+        }
+    }
+    best_t
 }
 
-/// Fits one attribute on the standardised features `z` (`d` wide, one row per image) whose
-/// Gram matrix over all images is `gram` (`total` x `total`), for the images `rows` with labels
-/// `labels[i]` (for `rows[i]`).
-pub fn fit(
-    z: &[f64],
-    d: usize,
-    gram: &[f64],
-    total: usize,
-    rows: &[usize],
-    labels: &[bool],
-    opts: FitOptions,
-) -> Result<Fitted, String> {
-    let n = rows.len();
-    let l = reduce::cholesky(reduce::submatrix(gram, total, rows), n, 1e-6);
-    // Rows of `l` are the images in `rows` order: index them 0..n.
-    let all: Vec<usize> = (0..n).collect();
-    let folds = metrics::stratified_folds(labels, opts.folds, opts.seed);
+/// Share correct of the rows labelled `side` (1 or -1) by `band`, and how many there are.
+fn nested_figures(band: &[i8], labels: &[bool], rows: impl Iterator<Item = usize> + Clone) -> (f64, f64, f64) {
+    let ratio = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
+    let (mut n, mut covered, mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0, 0, 0);
+    for i in rows {
+        n += 1;
+        covered += usize::from(band[i] != 0);
+        pos += usize::from(band[i] == 1);
+        pos_ok += usize::from(band[i] == 1 && labels[i]);
+        neg += usize::from(band[i] == -1);
+        neg_ok += usize::from(band[i] == -1 && !labels[i]);
+    }
+    (ratio(covered, n), ratio(pos_ok, pos), ratio(neg_ok, neg))
+}
+
+/// Fits one attribute on the standardised features `x` (`d` wide, one row per image) for the
+/// labelled rows of `s`; `sources` is the number of label sources of the run.
+pub fn fit(x: &[f32], d: usize, s: &Sample, sources: usize, opts: FitOptions) -> Result<Fitted, String> {
+    let n = s.images.len();
+    let folds = metrics::grouped_folds(s.labels, s.groups, opts.folds, opts.seed);
+    let mut held = vec![0.5; n];
+    let mut threshold = vec![0.5; n];
+    let mut nested = vec![0i8; n];
     let mut fold_auc = Vec::new();
-    let (mut held_p, mut held_y, mut held_t) = (Vec::new(), Vec::new(), Vec::new());
-    let mut nested = (0usize, 0usize, 0usize, 0usize, 0usize); // covered, pos, pos ok, neg, neg ok
+    let mut chosen = vec![0usize; ALPHAS.len()];
+    let mut last: Option<Head> = None;
     for f in 0..opts.folds {
-        let train: Vec<usize> = all.iter().copied().filter(|&i| folds[i] != f).collect();
-        let test: Vec<usize> = all.iter().copied().filter(|&i| folds[i] == f).collect();
-        let (probs, aucs) = cross_validate(&l, n, &train, labels, INNER_FOLDS, opts.seed + 1 + f as u64)?;
-        let a = best(&aucs);
-        let inner_y: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
-        let threshold = best_threshold(&probs[a], &inner_y);
+        let train: Vec<usize> = (0..n).filter(|&i| folds[i] != f).collect();
+        let test: Vec<usize> = (0..n).filter(|&i| folds[i] == f).collect();
+        if test.is_empty() {
+            continue;
+        }
+        let inner = inner_cv(x, d, s, &train, opts.seed + 1 + f as u64)?;
+        let a = best(&inner.aucs);
+        chosen[a] += 1;
+        let inner_y = pick(s.labels, &train);
+        let t = best_threshold(&inner.probs[a], &inner_y);
         let band = metrics::band(
-            &probs[a],
+            &inner.probs[a],
             &inner_y,
             opts.precision,
             MIN_SIDE.min(train.len() / 10).max(1),
         );
-        let head = logistic::fit(&l, n, &train, labels, ALPHAS[a])?;
-        let p: Vec<f64> = test.iter().map(|&i| predict(&head, &l, n, i)).collect();
-        let t: Vec<bool> = test.iter().map(|&i| labels[i]).collect();
-        fold_auc.push(metrics::roc_auc(&p, &t).unwrap_or(0.5));
-        for (pi, ti) in p.iter().zip(&t) {
-            let pos = band.precision_pos.is_finite() && *pi >= band.hi;
-            let neg = !pos && band.precision_neg.is_finite() && *pi <= band.lo;
-            nested.0 += usize::from(pos || neg);
-            nested.1 += usize::from(pos);
-            nested.2 += usize::from(pos && *ti);
-            nested.3 += usize::from(neg);
-            nested.4 += usize::from(neg && !*ti);
+        let train_images: Vec<usize> = train.iter().map(|&i| s.images[i]).collect();
+        let head = logistic::fit(x, d, &train_images, &inner_y, ALPHAS[a], inner.heads[a].as_ref())?;
+        let test_images: Vec<usize> = test.iter().map(|&i| s.images[i]).collect();
+        let p = head.predict(x, d, &test_images);
+        fold_auc.push(metrics::roc_auc(&p, &pick(s.labels, &test)).unwrap_or(0.5));
+        for (&i, v) in test.iter().zip(p) {
+            held[i] = v;
+            threshold[i] = t;
+            nested[i] = band.label(v);
         }
-        held_t.extend(std::iter::repeat_n(threshold, p.len()));
-        held_p.extend(p);
-        held_y.extend(t);
+        last = Some(head);
     }
     let balanced_accuracy =
-        metrics::balanced_accuracy_of(held_p.iter().zip(&held_t).map(|(p, t)| p >= t), &held_y);
-    let balanced_accuracy_half = metrics::balanced_accuracy(&held_p, &held_y, 0.5);
-    // The final head: strength by cross-validation on every image, band on its held-out
-    // predictions, then one fit on everything.
-    let (probs, aucs) = cross_validate(&l, n, &all, labels, opts.folds, opts.seed)?;
-    let a = best(&aucs);
-    let band = metrics::band(&probs[a], labels, opts.precision, MIN_SIDE);
-    let head = logistic::fit(&l, n, &all, labels, ALPHAS[a])?;
-    let zs: Vec<f64> = rows
-        .iter()
-        .flat_map(|&r| z[r * d..(r + 1) * d].iter().copied())
+        metrics::balanced_accuracy_of(held.iter().zip(&threshold).map(|(p, t)| p >= t), s.labels);
+    let balanced_accuracy_half = metrics::balanced_accuracy(&held, s.labels, 0.5);
+    let band = metrics::band(&held, s.labels, opts.precision, MIN_SIDE);
+    // The final strength: the one the outer folds chose most often (ties: the stronger).
+    let a = (0..ALPHAS.len()).max_by_key(|&a| (chosen[a], usize::MAX - a)).unwrap_or(0);
+    let all: Vec<usize> = s.images.to_vec();
+    let head = logistic::fit(x, d, &all, s.labels, ALPHAS[a], last.as_ref())?;
+    let per_source = (0..sources)
+        .filter_map(|src| {
+            let rows: Vec<usize> = (0..n).filter(|&i| s.sources[i] == src).collect();
+            if rows.is_empty() {
+                return None;
+            }
+            let y = pick(s.labels, &rows);
+            let p = pick(&held, &rows);
+            let pos = y.iter().filter(|v| **v).count();
+            let correct = p.iter().zip(&y).filter(|(p, y)| (**p >= 0.5) == **y).count();
+            Some(SourceScore {
+                source: src,
+                counts: (pos, rows.len() - pos),
+                auc: metrics::roc_auc(&p, &y),
+                accuracy: correct as f64 / rows.len() as f64,
+                nested_band: nested_figures(&nested, s.labels, rows.iter().copied()),
+            })
+        })
         .collect();
-    let weights = reduce::weights(&zs, d, &l, &head.beta);
-    let pos = labels.iter().filter(|v| **v).count();
-    let ratio = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
+    let pos = s.labels.iter().filter(|v| **v).count();
     Ok(Fitted {
+        pooled_auc: metrics::roc_auc(&held, s.labels).unwrap_or(0.5),
         fold_auc,
         balanced_accuracy,
         balanced_accuracy_half,
-        baseline: metrics::majority_baseline(labels),
+        baseline: metrics::majority_baseline(s.labels),
         band,
-        nested_band: (
-            ratio(nested.0, n),
-            ratio(nested.2, nested.1),
-            ratio(nested.4, nested.3),
-        ),
+        nested_band: nested_figures(&nested, s.labels, 0..n),
+        sources: per_source,
+        held_out: held,
         alpha: ALPHAS[a],
-        weights,
+        weights: head.beta,
         intercept: head.intercept,
         counts: (pos, n - pos),
     })
@@ -214,42 +287,50 @@ pub fn fit(
 mod tests {
     use super::*;
 
+    fn noise(seed: &mut u64) -> f32 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
+    }
+
     #[test]
     fn a_learnable_attribute_gets_a_high_auc_and_a_band() {
-        // 120 images, 30 features; the attribute is the sign of feature 0 plus noise from the
+        // 300 images, 30 features; the attribute is the sign of feature 0 plus noise from the
         // others.
-        let (n, d) = (120, 30);
+        let (n, d) = (300, 30);
         let mut seed = 7u64;
-        let mut rnd = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as f64 / (1u64 << 31) as f64) - 0.5
+        let x: Vec<f32> = (0..n * d).map(|_| noise(&mut seed)).collect();
+        let labels: Vec<bool> = (0..n).map(|i| x[i * d] + 0.1 * x[i * d + 1] > 0.0).collect();
+        let images: Vec<usize> = (0..n).collect();
+        let sources: Vec<usize> = (0..n).map(|i| i % 2).collect();
+        let s = Sample {
+            images: &images,
+            labels: &labels,
+            groups: &images,
+            sources: &sources,
         };
-        let z: Vec<f64> = (0..n * d).map(|_| rnd()).collect();
-        let labels: Vec<bool> = (0..n).map(|i| z[i * d] + 0.1 * z[i * d + 1] > 0.0).collect();
-        let g = reduce::gram(&z, d);
-        let rows: Vec<usize> = (0..n).collect();
-        let f = fit(
-            &z,
-            d,
-            &g,
-            n,
-            &rows,
-            &labels,
-            FitOptions {
-                folds: 3,
-                precision: 0.9,
-                seed: 1,
-            },
-        )
-        .unwrap();
+        let opts = FitOptions {
+            folds: 3,
+            precision: 0.9,
+            seed: 1,
+        };
+        let f = fit(&x, d, &s, 2, opts).unwrap();
         assert!(f.auc().0 > 0.85, "{:?}", f.fold_auc);
         assert!(f.balanced_accuracy > 0.75);
         assert!(f.band.reached);
         assert_eq!(f.weights.len(), d);
+        assert_eq!(f.sources.len(), 2);
+        assert!(f.sources.iter().all(|s| s.auc.unwrap() > 0.85));
         // Feature 0 carries the attribute.
         let top = (0..d).max_by(|&a, &b| f.weights[a].abs().total_cmp(&f.weights[b].abs()));
         assert_eq!(top, Some(0));
+    }
+
+    #[test]
+    fn the_threshold_maximises_balanced_accuracy() {
+        let probs = [0.1, 0.2, 0.3, 0.6, 0.7, 0.4];
+        let labels = [false, false, false, true, true, false];
+        assert_eq!(best_threshold(&probs, &labels), 0.6);
     }
 }

@@ -71,6 +71,20 @@ pub struct BandChoice {
     pub reached: bool,
 }
 
+impl BandChoice {
+    /// The label the band gives probability `p`: 1 at or above `hi`, -1 at or below `lo`
+    /// (each only when that side reached the precision), 0 between.
+    pub fn label(&self, p: f64) -> i8 {
+        if self.precision_pos.is_finite() && p >= self.hi {
+            1
+        } else if self.precision_neg.is_finite() && p <= self.lo {
+            -1
+        } else {
+            0
+        }
+    }
+}
+
 /// The band reaching `target` precision on both sides: `hi` is the lowest threshold whose
 /// predicted positives (p >= hi) are at least `target` correct, `lo` the highest whose predicted
 /// negatives (p <= lo) are. Each side needs at least `min_side` images; when a side cannot
@@ -125,8 +139,13 @@ pub fn band(probs: &[f64], labels: &[bool], target: f64, min_side: usize) -> Ban
     }
 }
 
-/// `k` folds stratified by label, shuffled with `seed`: fold index of each image.
-pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+/// `k` folds stratified by label and grouped: rows of one group (one person) always share a
+/// fold, so that no person is on both sides of a split. Groups are shuffled with `seed`, taken
+/// largest positive count first, and each goes to the fold with the fewest positives so far
+/// (then the fewest rows). With every row its own group this is a plain stratified split.
+/// `groups[i]` is row i's group (any numbering); returns each row's fold.
+pub fn grouped_folds(labels: &[bool], groups: &[usize], k: usize, seed: u64) -> Vec<usize> {
+    let k = k.max(1);
     let mut rng = seed ^ 0x9E37_79B9_7F4A_7C15;
     let mut next = move || {
         // SplitMix64.
@@ -136,18 +155,33 @@ pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     };
-    let mut fold = vec![0; labels.len()];
-    for class in [true, false] {
-        let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
-        for i in (1..members.len()).rev() {
-            let j = (next() % (i as u64 + 1)) as usize;
-            members.swap(i, j);
-        }
-        for (r, &i) in members.iter().enumerate() {
-            fold[i] = r % k.max(1);
-        }
+    // (group, positives, rows), in first-seen order.
+    let mut index = std::collections::HashMap::new();
+    let mut stats: Vec<(usize, usize, usize)> = Vec::new();
+    for (&g, &l) in groups.iter().zip(labels) {
+        let at = *index.entry(g).or_insert_with(|| {
+            stats.push((g, 0, 0));
+            stats.len() - 1
+        });
+        stats[at].1 += usize::from(l);
+        stats[at].2 += 1;
     }
-    fold
+    for i in (1..stats.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        stats.swap(i, j);
+    }
+    stats.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)));
+    let mut load = vec![(0usize, 0usize); k];
+    let mut fold_of = std::collections::HashMap::new();
+    for (g, pos, rows) in stats {
+        let f = (0..k)
+            .min_by_key(|&f| if pos > 0 { load[f] } else { (0, load[f].1) })
+            .unwrap_or(0);
+        load[f].0 += pos;
+        load[f].1 += rows;
+        fold_of.insert(g, f);
+    }
+    groups.iter().map(|g| fold_of[g]).collect()
 }
 
 #[cfg(test)]
@@ -197,13 +231,39 @@ mod tests {
     #[test]
     fn folds_are_stratified_and_reproducible() {
         let labels: Vec<bool> = (0..100).map(|i| i % 5 == 0).collect();
-        let f = stratified_folds(&labels, 5, 7);
+        let own: Vec<usize> = (0..100).collect();
+        let f = grouped_folds(&labels, &own, 5, 7);
         for k in 0..5 {
             let pos = (0..100).filter(|&i| f[i] == k && labels[i]).count();
             let all = (0..100).filter(|&i| f[i] == k).count();
             assert_eq!((pos, all), (4, 20));
         }
-        assert_eq!(f, stratified_folds(&labels, 5, 7));
-        assert_ne!(f, stratified_folds(&labels, 5, 8));
+        assert_eq!(f, grouped_folds(&labels, &own, 5, 7));
+        assert_ne!(f, grouped_folds(&labels, &own, 5, 8));
+    }
+
+    #[test]
+    fn a_group_never_spans_two_folds() {
+        // 30 people with 1..=6 images each; a person's images share a label half the time.
+        let mut labels = Vec::new();
+        let mut groups = Vec::new();
+        for p in 0..30usize {
+            for i in 0..(p % 6 + 1) {
+                groups.push(p * 7);
+                labels.push(if p % 2 == 0 { p % 3 == 0 } else { i % 2 == 0 });
+            }
+        }
+        let f = grouped_folds(&labels, &groups, 4, 3);
+        for (i, g) in groups.iter().enumerate() {
+            for (j, h) in groups.iter().enumerate() {
+                if g == h {
+                    assert_eq!(f[i], f[j], "person {g} split");
+                }
+            }
+        }
+        // Positives spread over every fold.
+        for k in 0..4 {
+            assert!((0..labels.len()).any(|i| f[i] == k && labels[i]), "fold {k}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The report of a `macsql train` run, next to the bundle: `<stem>-report.md` (what was learned,
-//! how well, what shipped and why) and `<stem>-report.parquet` (the same numbers, one row per
-//! attribute, for SQL).
+//! from which sources, how well, what shipped and why), `<stem>-report.parquet` (the same
+//! numbers, one row per attribute, for SQL) and `<stem>-report-sources.parquet` (the held-out
+//! figures of each attribute on each label source's images).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -12,7 +13,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use super::command::{TrainOptions, TrainSummary, sibling};
 use crate::foreign::ForeignError;
 use crate::mac::MacError;
-use crate::mac::manifest::Bundle;
+use crate::mac::bundle::manifest::Bundle;
 
 fn f3(v: f64) -> String {
     if v.is_finite() {
@@ -93,7 +94,7 @@ pub fn write(
         })
         .collect();
     let mut meta = HashMap::new();
-    meta.insert("macsql.labels".to_string(), opts.labels.display().to_string());
+    meta.insert("macsql.labels".to_string(), tables(opts));
     meta.insert("macsql.command".to_string(), opts.command.clone());
     meta.insert("macsql.created".to_string(), created.to_string());
     let schema = Arc::new(Schema::new_with_metadata(fields, meta));
@@ -103,22 +104,118 @@ pub fn write(
         schema,
         [Ok(batch)],
     )?;
+    write_sources(summary, meta_of(opts, created))
+}
+
+fn tables(opts: &TrainOptions) -> String {
+    opts.labels
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn meta_of(opts: &TrainOptions, created: &str) -> HashMap<String, String> {
+    let mut meta = HashMap::new();
+    meta.insert("macsql.labels".to_string(), tables(opts));
+    meta.insert("macsql.command".to_string(), opts.command.clone());
+    meta.insert("macsql.created".to_string(), created.to_string());
+    meta
+}
+
+/// `<stem>-report-sources.parquet`: one row per attribute and label source.
+fn write_sources(summary: &TrainSummary, meta: HashMap<String, String>) -> Result<(), MacError> {
+    let rows: Vec<(&str, &super::fit::SourceScore)> = summary
+        .attributes
+        .iter()
+        .filter_map(|o| o.fitted.as_ref().map(|f| (o.name.as_str(), f)))
+        .flat_map(|(name, f)| f.sources.iter().map(move |s| (name, s)))
+        .collect();
+    let name_of = |s: &super::fit::SourceScore| {
+        summary
+            .sources
+            .get(s.source)
+            .map_or("?", |x| x.name.as_str())
+    };
+    let float = |g: &dyn Fn(&super::fit::SourceScore) -> Option<f64>| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(rows.iter().map(|(_, s)| g(s))))
+    };
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        (
+            "attribute",
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|(a, _)| *a))),
+        ),
+        (
+            "source",
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|(_, s)| name_of(s)))),
+        ),
+        (
+            "positives",
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|(_, s)| s.counts.0 as i64))),
+        ),
+        (
+            "negatives",
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|(_, s)| s.counts.1 as i64))),
+        ),
+        ("auc", float(&|s| s.auc)),
+        ("accuracy_at_half", float(&|s| Some(s.accuracy))),
+        ("nested_coverage", float(&|s| Some(s.nested_band.0))),
+        ("nested_precision_pos", float(&|s| Some(s.nested_band.1))),
+        ("nested_precision_neg", float(&|s| Some(s.nested_band.2))),
+    ];
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, c)| Field::new(*n, c.data_type().clone(), c.null_count() > 0 || *n == "auc"))
+        .collect();
+    let schema = Arc::new(Schema::new_with_metadata(fields, meta));
+    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, c)| c).collect())?;
+    crate::annotations::write_parquet_atomic(
+        &sibling(&summary.output, "-report-sources.parquet"),
+        schema,
+        [Ok(batch)],
+    )?;
     Ok(())
 }
 
 fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# macsql train: {}\n", s.output.display());
-    let _ = writeln!(m, "- labels: `{}` ({} rows)", opts.labels.display(), s.rows);
+    let _ = writeln!(m, "- labels: {} rows in {} tables:", s.rows, s.sources.len());
+    for src in &s.sources {
+        let _ = writeln!(
+            m,
+            "  - `{}` ({}): {} rows; {}",
+            src.path.display(),
+            src.name,
+            src.rows,
+            src.attributes.join(", ")
+        );
+    }
+    match &opts.group {
+        Some(g) => {
+            let _ = writeln!(
+                m,
+                "- folds grouped by person (column `{g}`): {} people; no person's images are on both sides of a fold",
+                s.groups
+            );
+        }
+        None => {
+            let _ = writeln!(
+                m,
+                "- folds by image (no --group): where a person has several images, the figures are optimistic"
+            );
+        }
+    }
     if let Some(l) = &opts.label_licence {
         let _ = writeln!(m, "- label licence: {l}");
     }
     let _ = writeln!(
         m,
-        "- images used: {} ({} unreadable, {} without a face)",
+        "- images used: {} ({} unreadable, {} without a face; {} features read back from the features file)",
         s.used,
         s.failed.len(),
-        s.no_face.len()
+        s.no_face.len(),
+        s.reused
     );
     let _ = writeln!(
         m,
@@ -129,8 +226,8 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
     );
     let _ = writeln!(
         m,
-        "- {}-fold cross-validation (L2 strength by inner 3-fold CV), bands at precision {}, heads ship at AUC >= {}",
-        opts.folds, opts.precision, opts.min_auc
+        "- {}-fold cross-validation (L2 strength by inner 3-fold CV), bands at precision {}, heads ship at AUC >= {} with both band sides reached and coverage >= {}",
+        opts.folds, opts.precision, opts.min_auc, opts.min_coverage
     );
     let _ = writeln!(m, "- command: `{}`", opts.command);
     let _ = writeln!(m, "- time: {created} ({:.0} s)\n", s.seconds);
@@ -177,6 +274,34 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
             None => {
                 let _ = writeln!(m, "| {} | | | | | | | | | | no: {} |", o.name, o.reason);
             }
+        }
+    }
+    let _ = writeln!(
+        m,
+        "\n## Per label source\n\nThe held-out predictions above, on the images of each source: AUC, accuracy at p = 0.5, and the nested band's coverage and precision (of 1 / of -1).\n"
+    );
+    let _ = writeln!(
+        m,
+        "| attribute | source | + / - | AUC | accuracy | nested coverage, precision 1 / -1 |"
+    );
+    let _ = writeln!(m, "|---|---|---|---|---|---|");
+    for o in &s.attributes {
+        let Some(f) = &o.fitted else { continue };
+        for sc in &f.sources {
+            let name = s.sources.get(sc.source).map_or("?", |x| x.name.as_str());
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} / {} | {} | {} | {}, {} / {} |",
+                o.name,
+                name,
+                sc.counts.0,
+                sc.counts.1,
+                sc.auc.map_or("-".into(), f3),
+                f3(sc.accuracy),
+                f3(sc.nested_band.0),
+                f3(sc.nested_band.1),
+                f3(sc.nested_band.2)
+            );
         }
     }
     if !s.failed.is_empty() || !s.no_face.is_empty() {
