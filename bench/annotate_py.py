@@ -4,10 +4,17 @@ onnxruntime, numpy and Pillow, driven by the same bundle manifest as `macsql ann
 With a `[detector]` (the default bundle): per batch, decode with Pillow; letterbox each image into
 the detector input (shrink to fit, black padding, the manifest's normalisation); run the
 detector; decode RetinaFace's priors, boxes and landmarks with numpy, threshold, NMS; take the
-largest face; per model, the least-squares similarity from its template onto the five points and
-the face chip through it (Pillow's affine transform at `ss` times the size, bilinear, then
-`reduce(ss)`: the same supersampled bilinear sampling as macsql); then each model on its stacked
-chips. Without a detector: each model's `crop` box resized with Pillow (macsql `--detect none`).
+largest face; per model (and the `[regions]` chip), the least-squares similarity from its template
+(dlib's face frame, grown by `padding` or cut to `box`) onto the five points and the face chip
+through it (Pillow's affine transform at `ss` times the size, bilinear, then `reduce(ss)`: the same
+supersampled bilinear sampling as macsql); then each model on its stacked chips in its colour
+(RGB, BGR or gray), normalisation and layout (NCHW or NHWC). Without a detector: each model's
+`crop` box resized with Pillow (macsql `--detect none`).
+
+The outputs become attributes as macsql reads them: a softmax unless `softmax_in_graph`, `mirror`
+averaging, `index` / `value` / `mass` / `expected` readers, and `linear` heads (the bundle's heads
+file) over the feature vector: each model's `features` output in manifest order (which may be its
+`output` too), then the region statistics.
 
 `ceiling` prepares every tensor first (untimed) and times only the sessions: the detector, then
 the models, batch by batch.
@@ -19,7 +26,7 @@ import math
 import time
 from pathlib import Path
 
-# The dlib template (src/mac/align.rs DLIB_TEMPLATE): landmark -> point in dlib's chip frame.
+# The dlib template (src/mac/face/align.rs DLIB_TEMPLATE): landmark -> point in dlib's chip frame.
 DLIB = {"left_eye": (0.2254918, 0.2159903), "right_eye": (0.7547613, 0.2159903),
         "nose": (0.490127, 0.515625), "mouth_left": (0.254149, 0.780233),
         "mouth_right": (0.726104, 0.780233), "mouth": (0.490127, 0.8085725)}
@@ -168,16 +175,24 @@ def targets(model: dict, landmarks: list[str]):
 
     a = model["align"]
     points = a.get("points") or DLIB
-    if "box" in a:
-        l, t, r, b = a["box"]
-    else:
-        p = a.get("padding", 0.2)
-        l, t, r, b = -p, -p, 1 + p, 1 + p
+    l, t, r, b = frame(a)
     w, h = model["size"]
     idx = [i for i, n in enumerate(landmarks) if n in points]
     tgt = np.asarray([[(points[landmarks[i]][0] - l) / (r - l) * w, (points[landmarks[i]][1] - t) / (b - t) * h]
                       for i in idx])
     return idx, tgt
+
+
+def frame(align: dict) -> tuple:
+    """The part `[left, top, right, bottom]` of the template's unit frame a chip shows, as
+    src/mac/face/align.rs `AlignSpec::frame`: `box` as given, else the frame grown by `padding`
+    (default 0.2, dlib's) on every side."""
+    if "box" in align and "padding" in align:
+        raise SystemExit("bench: an align table gives either padding or box, not both")
+    if "box" in align:
+        return tuple(float(v) for v in align["box"])
+    p = float(align.get("padding", 0.2))
+    return -p, -p, 1 + p, 1 + p
 
 
 def similarity(src, dst):
@@ -197,7 +212,7 @@ def level_for(scale: float) -> int:
 
 
 def pyramid(img, chips):
-    """macsql's face region (src/mac/chip.rs): the union of the chips' footprints plus a margin,
+    """macsql's face region (src/mac/face/chip.rs): the union of the chips' footprints plus a margin,
     black past the image's edge, and its 2 x 2 halvings. Returns (origin, levels)."""
     import numpy as np
 
@@ -245,19 +260,45 @@ def face_chip(origin, levels, m, size):
     return np.asarray(big.reduce(ss) if ss > 1 else big)
 
 
-def crop_input(img, model: dict):
+def crop_pixels(img, model: dict):
     """Without detection: the model's `crop` box resized (Pillow BILINEAR)."""
     import numpy as np
     from PIL import Image
 
     w, h = img.size
-    l, t, r, b = model["crop"]
+    l, t, r, b = model.get("crop", (0.0, 0.0, 1.0, 1.0))
     box = (round(l * w), round(t * h), round(r * w), round(b * h))
-    return to_tensor(np.asarray(img.crop(box).resize(tuple(model["size"]), Image.Resampling.BILINEAR)), model)
+    return np.asarray(img.crop(box).resize(tuple(model["size"]), Image.Resampling.BILINEAR))
 
 
-def load_heads(manifest: dict):
-    """The linear heads of the bundle: {attribute: (bias, weights)}, feature means; or None."""
+def add_input(tensors: list, pixels, model: dict) -> None:
+    """Appends the model's input of `pixels`: once, or as is and mirrored left to right for a
+    model with `mirror` (its outputs are averaged, as macsql does)."""
+    tensors.append(to_tensor(pixels, model))
+    if model.get("mirror"):
+        tensors.append(to_tensor(pixels[:, ::-1], model))
+
+
+def feature_layout(manifest: dict, sess: dict) -> list[dict]:
+    """The blocks of the bundle's feature vector, as macsql lays it out: each model's `features`
+    output (manifest order, its width from the session), then the regions (23 x 21)."""
+    import regions_py
+
+    out = []
+    for m in manifest["model"]:
+        if m.get("features"):
+            o = next((o for o in sess[m["name"]].get_outputs() if o.name == m["features"]), None)
+            if o is None or len(o.shape) != 2 or not isinstance(o.shape[1], int):
+                raise SystemExit(f"bench: model {m['name']} has no [N, k] output '{m['features']}'")
+            out.append({"source": m["name"], "width": o.shape[1]})
+    if manifest.get("regions"):
+        out.append({"source": "regions", "width": regions_py.WIDTH})
+    return out
+
+
+def load_heads(manifest: dict, layout: list[dict] | None = None):
+    """The linear heads of the bundle: {attribute: (bias, weights)}, feature means; or None.
+    With `layout` (`feature_layout`), refuses a heads file learned on other features."""
     import json
 
     import numpy as np
@@ -266,6 +307,10 @@ def load_heads(manifest: dict):
     if not manifest.get("heads"):
         return None
     meta = pl.read_parquet_metadata(manifest["heads"])
+    want = json.loads(meta["macsql.heads.layout"])
+    if layout is not None and [(b["source"], b["width"]) for b in want] != [(b["source"], b["width"]) for b in layout]:
+        show = lambda l: ", ".join(f"{b['source']} {b['width']}" for b in l)  # noqa: E731
+        raise SystemExit(f"bench: {manifest['heads']} reads features [{show(want)}] but the bundle gives [{show(layout)}]")
     mean = np.asarray(json.loads(meta["macsql.heads.mean"]), np.float32)
     rows = pl.read_parquet(manifest["heads"]).to_dicts()
     return {r["attribute"]: (r["bias"], np.asarray(r["weights"], np.float32)) for r in rows}, mean
@@ -291,7 +336,7 @@ def read_attributes(manifest: dict, outputs: dict, features=None, heads=None) ->
             res[att["name"]] = o[:, att.get("index", 0)]
         elif read == "mass":
             lo, hi = att["bins"]
-            res[att["name"]] = o[:, lo:hi].sum(axis=1)
+            res[att["name"]] = o[:, lo:hi].sum(axis=1).clip(0.0, 1.0)
         elif read == "expected":
             res[att["name"]] = o @ np.asarray(att["weights"], dtype=o.dtype)
     return res
@@ -308,7 +353,7 @@ def prepare(chunk, manifest, sess, pri):
     if det is None:
         for i in good:
             for m in manifest["model"]:
-                tensors[m["name"]].append(crop_input(imgs[i], m))
+                add_input(tensors[m["name"]], crop_pixels(imgs[i], m), m)
         return good, tensors
     boxed = [letterbox(imgs[i], det) for i in good]
     outs = sess["detector"].run(det["outputs"], {det["input"]: np.stack([b[0] for b in boxed])})
@@ -325,47 +370,72 @@ def prepare(chunk, manifest, sess, pri):
             chips.append((similarity(tgt, pts[idx]), m["size"]))
         origin, levels = pyramid(imgs[i], chips)
         for m, (t, size) in zip(manifest["model"], chips):
-            tensors[m["name"]].append(to_tensor(face_chip(origin, levels, t, size), m))
+            add_input(tensors[m["name"]], face_chip(origin, levels, t, size), m)
         if reg:
             import regions_py
 
             t, size = chips[-1]
-            p = reg["align"].get("padding", 0.2)
-            frame = reg["align"].get("box", (-p, -p, 1 + p, 1 + p))
             chip = face_chip(origin, levels, t, size)
             inside = regions_py.inside_mask(t, size[0], size[1], *imgs[i].size)
-            tensors.setdefault("regions", []).append(regions_py.features(chip, inside, frame))
+            tensors.setdefault("regions", []).append(regions_py.features(chip, inside, frame(reg["align"])))
     return kept, tensors
 
 
-def annotate(images: list[Path], manifest: dict, batch: int, threads: int, spinning: bool = False) -> dict:
-    """The straightforward pipeline: per batch, decode, detect, align, then infer."""
+def softmax(x):
+    """Row-wise softmax of logits (macsql's, for a model without `softmax_in_graph`)."""
+    import numpy as np
+
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def infer(manifest: dict, sess: dict, tensors: dict):
+    """Runs every model on a batch's tensors: ({model: probability rows}, {block: feature rows})
+    with the blocks in feature order (models with `features`, then "regions"). A model's output
+    is softmaxed unless `softmax_in_graph`; a `mirror` model's two views are averaged (features
+    and probabilities), as in macsql's classifier."""
+    import numpy as np
+
+    o, feats = {}, {}
+    for m in manifest["model"]:
+        out = m.get("output") or sess[m["name"]].get_outputs()[0].name
+        names = list(dict.fromkeys([out] + ([m["features"]] if m.get("features") else [])))
+        r = dict(zip(names, sess[m["name"]].run(names, {m["input"]: np.stack(tensors[m["name"]])})))
+        views = 2 if m.get("mirror") else 1
+        p = r[out].reshape(r[out].shape[0], -1)
+        p = p if m.get("softmax_in_graph") else softmax(p)
+        o[m["name"]] = p.reshape(-1, views, p.shape[1]).mean(1)
+        if m.get("features"):
+            f = r[m["features"]]
+            feats[m["name"]] = f.reshape(-1, views, f.shape[1]).mean(1)
+    if "regions" in tensors:
+        feats["regions"] = np.stack(tensors["regions"])
+    return o, feats
+
+
+def annotate(images: list[Path], manifest: dict, batch: int, threads: int, spinning: bool = False,
+             keep_features: bool = False) -> dict:
+    """The straightforward pipeline: per batch, decode, detect, align, then infer. With
+    `keep_features`, also each image's feature blocks (under "features:<block>")."""
     import numpy as np
 
     sess = sessions(manifest, threads, spinning)
     det = detector(manifest)
     pri = priors(det) if det else None
-    heads = load_heads(manifest)
+    heads = load_heads(manifest, feature_layout(manifest, sess))
     outs: dict[str, list] = {"path": []}
     for i in range(0, len(images), batch):
         chunk = images[i:i + batch]
         kept, tensors = prepare(chunk, manifest, sess, pri)
         if not kept:
             continue
-        o, feats = {}, []
-        for m in manifest["model"]:
-            names = [m.get("output") or sess[m["name"]].get_outputs()[0].name]
-            if m.get("features"):
-                names.append(m["features"])
-            r = sess[m["name"]].run(names, {m["input"]: np.stack(tensors[m["name"]])})
-            o[m["name"]] = r[0]
-            if m.get("features"):
-                feats.append(r[1])
-        if "regions" in tensors:
-            feats.append(np.stack(tensors["regions"]))
-        features = np.concatenate(feats, 1) if feats else None
+        o, feats = infer(manifest, sess, tensors)
+        features = np.concatenate(list(feats.values()), 1) if feats else None
         for k, v in read_attributes(manifest, o, features, heads).items():
             outs.setdefault(k, []).extend(float(x) for x in v)
+        if keep_features:
+            for k, v in feats.items():
+                outs.setdefault("features:" + k, []).extend(row.tolist() for row in v)
         outs["path"].extend(str(chunk[k]) for k in kept)
     return outs
 

@@ -586,6 +586,17 @@ def load_manifest(path: Path) -> dict:
     return m
 
 
+# `--manifest` names for the bundles built into macsql (its `--model default` / `--model small`):
+# the repository's manifests they are built from.
+BUILT_IN = {"default": ROOT / "models" / "mac.toml", "small": ROOT / "models" / "mac-small.toml"}
+
+
+def manifest_file(name: str) -> Path:
+    """The manifest `--manifest` names: a file, or a built-in bundle's name (as macsql's --model)."""
+    p = Path(name)
+    return BUILT_IN[name] if name in BUILT_IN and not p.exists() else p
+
+
 def list_images(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXT)
 
@@ -595,7 +606,7 @@ def workload5(args, macsql: str | None, tmp: Path, py: str) -> list[dict]:
     images = list_images(images_root)
     n = len(images)
     threads = args.threads or os.cpu_count() or 1
-    manifest_path = Path(args.manifest)
+    manifest_path = manifest_file(args.manifest)
     bundle = load_manifest(manifest_path)["name"]
     log(f"workload 5: {n} images, batch {args.batch}, {threads} threads, bundle {bundle}")
     rows = []
@@ -650,7 +661,7 @@ def annotation_check(mac_out: str, py_res: dict) -> str:
     cols, rows = rel.columns, rel.fetchall()
     by_path = {str(Path(r[cols.index("path")]).resolve()): r for r in rows}
     parts = []
-    for att in [k for k in py_res if k != "path"]:
+    for att in [k for k in py_res if k != "path" and not k.startswith("features:")]:
         col = att + "_p" if att + "_p" in cols else (att if att in cols else None)
         if col is None:
             continue
@@ -970,7 +981,8 @@ def main() -> int:
     ap.add_argument("--macsql", default=os.environ.get("MACSQL_BIN"))
     ap.add_argument("--images", default=str(ROOT.parent / "shared" / "data" / "images"))
     ap.add_argument("--manifest", default=str(ROOT / "models" / "mac.toml"),
-                    help="model bundle for macsql annotate and the Python pipeline (built-in fallback if absent)")
+                    help="model bundle for macsql annotate and the Python pipeline: a manifest, or `default` / "
+                         "`small` (the built-in bundles' manifests, models/mac.toml / models/mac-small.toml)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=0, help="annotation threads (0 = all cores)")
     ap.add_argument("--annotate-repeats", type=int, default=3)

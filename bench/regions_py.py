@@ -1,4 +1,4 @@
-"""Region statistics of an aligned face chip, as macsql computes them (src/mac/regions.rs), for
+"""Region statistics of an aligned face chip, as macsql computes them (src/mac/face/regions.rs), for
 bench/annotate_py.py: the Python pipeline does the same work as `macsql annotate`."""
 import numpy as np
 
@@ -17,6 +17,7 @@ REGIONS = [
     ("neck", (0.28, 1.15, 0.72, 1.40)),
 ]
 SKIN = (14, 15)
+WIDTH = len(REGIONS) * 21  # per region: 17 statistics, the share inside, Lab minus skin
 _M = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
                [0.0193339, 0.1191920, 0.9503041]])
 

@@ -12,6 +12,10 @@ _spec = importlib.util.spec_from_file_location("bench_driver", Path(__file__).re
 bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench)
 
+_spec = importlib.util.spec_from_file_location("annotate_py", Path(__file__).resolve().parent / "annotate_py.py")
+annotate_py = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(annotate_py)
+
 
 class HistogramValues(unittest.TestCase):
     def test_forms(self):
@@ -78,6 +82,31 @@ class MacsqlSql(unittest.TestCase):
                 "repeats": 1, "warmup": 0}
         text = bench.report(rows, meta)
         self.assertIn('| "Male" = 1 | 10 | 0.500 | 0.520 | 2.000 | 1.04 | 0.25 | ok (3 rows); ok (3 rows) |', text)
+
+
+class AnnotationBundle(unittest.TestCase):
+    def test_manifest_names(self):
+        self.assertEqual(bench.manifest_file("small"), bench.ROOT / "models" / "mac-small.toml")
+        self.assertEqual(bench.manifest_file("default"), bench.ROOT / "models" / "mac.toml")
+        self.assertEqual(bench.manifest_file("x/y.toml"), Path("x/y.toml"))
+
+    def test_files_resolve_against_the_manifest_folder(self):
+        base = bench.ROOT / "models" / "mac-base.toml"
+        if not base.exists():
+            self.skipTest("no models/mac-base.toml")
+        m = bench.load_manifest(base)
+        self.assertEqual([x["name"] for x in m["model"]], ["faceres", "dlib", "emotion"])
+        for entry in m["model"] + [m["detector"]]:
+            self.assertTrue(Path(entry["file"]).is_file(), entry["file"])
+
+    def test_chip_frame(self):
+        # As src/mac/face/align.rs AlignSpec::frame: box as given, else padding (default 0.2).
+        self.assertEqual(annotate_py.frame({"template": "dlib", "box": [-0.6, -0.75, 1.6, 1.45]}),
+                         (-0.6, -0.75, 1.6, 1.45))
+        self.assertEqual(annotate_py.frame({"template": "dlib", "padding": 0.25}), (-0.25, -0.25, 1.25, 1.25))
+        self.assertEqual(annotate_py.frame({}), (-0.2, -0.2, 1.2, 1.2))
+        with self.assertRaises(SystemExit):
+            annotate_py.frame({"padding": 0.1, "box": [0, 0, 1, 1]})
 
 
 if __name__ == "__main__":
