@@ -1,68 +1,88 @@
--- How far can the default MAC be trusted? Per attribute, agreement of its labels with reference
--- labels of the same images: the FFHQ Face API labels and the FairFace labels the heads were
--- trained on (scripts/default_labels.sql; in-sample for the learned attributes: their held-out,
--- cross-validated figures are in models/mac-report.md) and CelebA's own labels of the 32 shared
--- CelebA images, which no head saw (a cross-dataset check). Written by scripts/mac_vs_labels.py
--- for the attributes of models/mac.toml.
+-- How far can the default MAC be trusted? Per attribute, agreement of its labels with the
+-- reference labels of the same images: the four label sources its heads were trained on, mapped
+-- onto MAAD names by scripts/default_labels.sql (LFW with LFWA+ labels, CelebA's own labels of
+-- the 32 images of images/real/celeba (31 of them are in celeba_small, whose labels the heads
+-- learned), FFHQ's Face API labels, FairFace's labels). All these images
+-- were seen in training, so the agreement is in-sample: it shows that each label means what the
+-- source means. The held-out figures (folds by person) are in models/mac-report.md. Written by
+-- scripts/mac_vs_labels.py for the attributes of models/mac.toml.
 --
 -- Run from the project root (images and labels are read from ../shared/data, relative to it):
---   macsql annotate ../shared/data/images/real/ffhq --dataset FFHQ --kind real -o target/imports/mac_ffhq.parquet
---   macsql annotate ../shared/data/images/real/fairface --dataset FairFace --kind real -o target/imports/mac_fairface.parquet
---   macsql annotate ../shared/data/images/real/celeba --dataset CelebA --kind real -o target/imports/mac_celeba.parquet
---   macsql --data ../shared/data/annotations/ffhq_faceapi.csv --data ../shared/data/annotations/fairface_val_1000.csv -f scripts/default_labels.sql
---   macsql import --format celeba ../shared/data/annotations/celeba_list_attr.txt --dataset CelebA --kind real -o target/imports/celeba.parquet
---   macsql --data mac_ffhq=target/imports/mac_ffhq.parquet --data mac_fairface=target/imports/mac_fairface.parquet \
---          --data mac_celeba=target/imports/mac_celeba.parquet --data celeba=target/imports/celeba.parquet \
---          --data ../shared/data/annotations/ffhq_faceapi.csv -f queries/mac_vs_labels.sql
--- Images are matched by file name without folder and extension (FFHQ 00012.jpg, FairFace 1.jpg,
--- CelebA 000001.jpg).
+--   scripts/train_default.sh labels    # only the label tables target/labels/*.csv (no training)
+--   macsql annotate ../shared/data/images/real/lfw --dataset lfw --kind real -o target/imports/mac_lfw.parquet
+--   macsql annotate ../shared/data/images/real/celeba --dataset celeba --kind real -o target/imports/mac_celeba.parquet
+--   macsql annotate ../shared/data/images/real/ffhq --dataset ffhq --kind real -o target/imports/mac_ffhq.parquet
+--   macsql annotate ../shared/data/images/real/fairface --dataset fairface --kind real -o target/imports/mac_fairface.parquet
+--   macsql --data mac_lfw=target/imports/mac_lfw.parquet --data mac_celeba=target/imports/mac_celeba.parquet --data mac_ffhq=target/imports/mac_ffhq.parquet --data mac_fairface=target/imports/mac_fairface.parquet --data ../shared/data/annotations/ffhq_faceapi.csv -f queries/mac_vs_labels.sql
+-- Images are matched by file name without folder and extension (LFW Aaron_Eckhart_0001,
+-- CelebA 000001, FFHQ 00012, FairFace 1).
 --
 -- Columns: images matched; share each side leaves undefined (0); over images both label,
 -- agreement (same label) and Cohen's kappa (agreement beyond chance: 1 perfect, 0 chance);
 -- MAC's and the reference's positive rates on those images.
 
--- The training labels, every column typed (a CSV whose first rows leave a column empty would
+-- The label tables, every column typed (a CSV whose first rows leave a column empty would
 -- otherwise be read as a column of NULLs).
-CREATE EXTERNAL TABLE IF NOT EXISTS labels (path VARCHAR, "Male" INT, "Young" INT, "Middle_Aged" INT, "Senior" INT, "Smiling" INT, "Asian" INT, "White" INT, "Black" INT, "Eyeglasses" INT, "No_Eyewear" INT, "No_Beard" INT, "Mustache" INT, "Sideburns" INT, "5_o_Clock_Shadow" INT, "Bald" INT, "Receding_Hairline" INT, "Black_Hair" INT, "Brown_Hair" INT, "Blond_Hair" INT, "Gray_Hair" INT, "Heavy_Makeup" INT, "Wearing_Lipstick" INT, "Wearing_Hat" INT)
-  STORED AS CSV LOCATION 'target/default-labels.csv' OPTIONS ('format.has_header' 'true');
-
+CREATE EXTERNAL TABLE IF NOT EXISTS lfw_labels (path VARCHAR, person VARCHAR, "Male" INT, "Young" INT, "Middle_Aged" INT, "Senior" INT, "Asian" INT, "White" INT, "Black" INT, "Rosy_Cheeks" INT, "Shiny_Skin" INT, "Bald" INT, "Wavy_Hair" INT, "Receding_Hairline" INT, "Bangs" INT, "Sideburns" INT, "Black_Hair" INT, "Blond_Hair" INT, "Brown_Hair" INT, "Gray_Hair" INT, "No_Beard" INT, "Mustache" INT, "5_o_Clock_Shadow" INT, "Goatee" INT, "Oval_Face" INT, "Square_Face" INT, "Round_Face" INT, "Double_Chin" INT, "High_Cheekbones" INT, "Chubby" INT, "Obstructed_Forehead" INT, "Fully_Visible_Forehead" INT, "Brown_Eyes" INT, "Bags_Under_Eyes" INT, "Bushy_Eyebrows" INT, "Arched_Eyebrows" INT, "Mouth_Closed" INT, "Smiling" INT, "Big_Lips" INT, "Big_Nose" INT, "Pointy_Nose" INT, "Heavy_Makeup" INT, "Wearing_Hat" INT, "Wearing_Earrings" INT, "Wearing_Necktie" INT, "Wearing_Lipstick" INT, "No_Eyewear" INT, "Eyeglasses" INT, "Attractive" INT)
+  STORED AS CSV LOCATION 'target/labels/lfw.csv' OPTIONS ('format.has_header' 'true');
+CREATE EXTERNAL TABLE IF NOT EXISTS celeba_labels (path VARCHAR, person VARCHAR, "Male" INT, "Bald" INT, "Wavy_Hair" INT, "Receding_Hairline" INT, "Bangs" INT, "Sideburns" INT, "Black_Hair" INT, "Blond_Hair" INT, "Brown_Hair" INT, "Gray_Hair" INT, "No_Beard" INT, "Mustache" INT, "5_o_Clock_Shadow" INT, "Goatee" INT, "Double_Chin" INT, "High_Cheekbones" INT, "Chubby" INT, "Bags_Under_Eyes" INT, "Bushy_Eyebrows" INT, "Arched_Eyebrows" INT, "Smiling" INT, "Big_Nose" INT, "Pointy_Nose" INT, "Heavy_Makeup" INT, "Wearing_Hat" INT, "Wearing_Earrings" INT, "Wearing_Necktie" INT, "Wearing_Lipstick" INT, "Eyeglasses" INT, "Attractive" INT)
+  STORED AS CSV LOCATION 'target/labels/celeba.csv' OPTIONS ('format.has_header' 'true');
+CREATE EXTERNAL TABLE IF NOT EXISTS ffhq_labels (path VARCHAR, person VARCHAR, "Male" INT, "Young" INT, "Middle_Aged" INT, "Senior" INT, "Smiling" INT, "Eyeglasses" INT, "No_Eyewear" INT, "No_Beard" INT, "Mustache" INT, "Sideburns" INT, "5_o_Clock_Shadow" INT, "Bald" INT, "Black_Hair" INT, "Brown_Hair" INT, "Blond_Hair" INT, "Gray_Hair" INT, "Heavy_Makeup" INT, "Wearing_Lipstick" INT, "Wearing_Hat" INT)
+  STORED AS CSV LOCATION 'target/labels/ffhq.csv' OPTIONS ('format.has_header' 'true');
+CREATE EXTERNAL TABLE IF NOT EXISTS fairface_labels (path VARCHAR, person VARCHAR, "Male" INT, "Young" INT, "Middle_Aged" INT, "Senior" INT, "Asian" INT, "White" INT, "Black" INT)
+  STORED AS CSV LOCATION 'target/labels/fairface.csv' OPTIONS ('format.has_header' 'true');
 -- Each table keyed by image file name without folder and extension.
-CREATE OR REPLACE TABLE mac_ffhq_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_ffhq;
-CREATE OR REPLACE TABLE mac_fairface_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_fairface;
+CREATE OR REPLACE TABLE mac_lfw_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_lfw;
+CREATE OR REPLACE TABLE lfw_labels_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM lfw_labels;
 CREATE OR REPLACE TABLE mac_celeba_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_celeba;
-CREATE OR REPLACE TABLE ffhq_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM labels WHERE path LIKE '%/ffhq/%';
-CREATE OR REPLACE TABLE fairface_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM labels WHERE path LIKE '%/fairface/%';
-CREATE OR REPLACE TABLE celeba_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM celeba;
+CREATE OR REPLACE TABLE celeba_labels_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM celeba_labels;
+CREATE OR REPLACE TABLE mac_ffhq_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_ffhq;
+CREATE OR REPLACE TABLE ffhq_labels_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM ffhq_labels;
+CREATE OR REPLACE TABLE mac_fairface_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_fairface;
+CREATE OR REPLACE TABLE fairface_labels_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM fairface_labels;
 
 CREATE OR REPLACE TABLE mac_pairs AS
-  SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 1 AS attr_no, 'Male' AS attribute, coalesce(m."Male", 0) AS mac, coalesce(CAST(x."Male" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 2 AS attr_no, 'Middle_Aged' AS attribute, coalesce(m."Middle_Aged", 0) AS mac, coalesce(CAST(x."Middle_Aged" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 3 AS attr_no, 'Senior' AS attribute, coalesce(m."Senior", 0) AS mac, coalesce(CAST(x."Senior" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 4 AS attr_no, 'Smiling' AS attribute, coalesce(m."Smiling", 0) AS mac, coalesce(CAST(x."Smiling" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 5 AS attr_no, 'Young' AS attribute, coalesce(m."Young", 0) AS mac, coalesce(CAST(x."Young" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 7 AS attr_no, 'Eyeglasses' AS attribute, coalesce(m."Eyeglasses", 0) AS mac, coalesce(CAST(x."Eyeglasses" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 8 AS attr_no, 'No_Eyewear' AS attribute, coalesce(m."No_Eyewear", 0) AS mac, coalesce(CAST(x."No_Eyewear" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 9 AS attr_no, 'No_Beard' AS attribute, coalesce(m."No_Beard", 0) AS mac, coalesce(CAST(x."No_Beard" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 10 AS attr_no, 'Mustache' AS attribute, coalesce(m."Mustache", 0) AS mac, coalesce(CAST(x."Mustache" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 11 AS attr_no, 'Black_Hair' AS attribute, coalesce(m."Black_Hair", 0) AS mac, coalesce(CAST(x."Black_Hair" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 12 AS attr_no, 'Blond_Hair' AS attribute, coalesce(m."Blond_Hair", 0) AS mac, coalesce(CAST(x."Blond_Hair" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 13 AS attr_no, 'Gray_Hair' AS attribute, coalesce(m."Gray_Hair", 0) AS mac, coalesce(CAST(x."Gray_Hair" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FFHQ Face API (trained on)' AS reference, 1 AS ref_no, 14 AS attr_no, 'Heavy_Makeup' AS attribute, coalesce(m."Heavy_Makeup", 0) AS mac, coalesce(CAST(x."Heavy_Makeup" AS INT), 0) AS ref FROM mac_ffhq_k m JOIN ffhq_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FairFace (trained on)' AS reference, 2 AS ref_no, 1 AS attr_no, 'Male' AS attribute, coalesce(m."Male", 0) AS mac, coalesce(CAST(x."Male" AS INT), 0) AS ref FROM mac_fairface_k m JOIN fairface_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FairFace (trained on)' AS reference, 2 AS ref_no, 2 AS attr_no, 'Middle_Aged' AS attribute, coalesce(m."Middle_Aged", 0) AS mac, coalesce(CAST(x."Middle_Aged" AS INT), 0) AS ref FROM mac_fairface_k m JOIN fairface_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FairFace (trained on)' AS reference, 2 AS ref_no, 3 AS attr_no, 'Senior' AS attribute, coalesce(m."Senior", 0) AS mac, coalesce(CAST(x."Senior" AS INT), 0) AS ref FROM mac_fairface_k m JOIN fairface_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FairFace (trained on)' AS reference, 2 AS ref_no, 5 AS attr_no, 'Young' AS attribute, coalesce(m."Young", 0) AS mac, coalesce(CAST(x."Young" AS INT), 0) AS ref FROM mac_fairface_k m JOIN fairface_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'FairFace (trained on)' AS reference, 2 AS ref_no, 6 AS attr_no, 'Black' AS attribute, coalesce(m."Black", 0) AS mac, coalesce(CAST(x."Black" AS INT), 0) AS ref FROM mac_fairface_k m JOIN fairface_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 1 AS attr_no, 'Male' AS attribute, coalesce(m."Male", 0) AS mac, coalesce(CAST(x."Male" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 4 AS attr_no, 'Smiling' AS attribute, coalesce(m."Smiling", 0) AS mac, coalesce(CAST(x."Smiling" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 5 AS attr_no, 'Young' AS attribute, coalesce(m."Young", 0) AS mac, coalesce(CAST(x."Young" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 7 AS attr_no, 'Eyeglasses' AS attribute, coalesce(m."Eyeglasses", 0) AS mac, coalesce(CAST(x."Eyeglasses" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 9 AS attr_no, 'No_Beard' AS attribute, coalesce(m."No_Beard", 0) AS mac, coalesce(CAST(x."No_Beard" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 10 AS attr_no, 'Mustache' AS attribute, coalesce(m."Mustache", 0) AS mac, coalesce(CAST(x."Mustache" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 11 AS attr_no, 'Black_Hair' AS attribute, coalesce(m."Black_Hair", 0) AS mac, coalesce(CAST(x."Black_Hair" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 12 AS attr_no, 'Blond_Hair' AS attribute, coalesce(m."Blond_Hair", 0) AS mac, coalesce(CAST(x."Blond_Hair" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 13 AS attr_no, 'Gray_Hair' AS attribute, coalesce(m."Gray_Hair", 0) AS mac, coalesce(CAST(x."Gray_Hair" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key
-  UNION ALL SELECT 'CelebA (never trained on)' AS reference, 3 AS ref_no, 14 AS attr_no, 'Heavy_Makeup' AS attribute, coalesce(m."Heavy_Makeup", 0) AS mac, coalesce(CAST(x."Heavy_Makeup" AS INT), 0) AS ref FROM mac_celeba_k m JOIN celeba_k x ON m.image_key = x.image_key;
+  SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 1 AS attr_no, 'Male' AS attribute, coalesce(m."Male", 0) AS mac, coalesce(x."Male", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 2 AS attr_no, 'Middle_Aged' AS attribute, coalesce(m."Middle_Aged", 0) AS mac, coalesce(x."Middle_Aged", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 3 AS attr_no, 'Senior' AS attribute, coalesce(m."Senior", 0) AS mac, coalesce(x."Senior", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 4 AS attr_no, 'Smiling' AS attribute, coalesce(m."Smiling", 0) AS mac, coalesce(x."Smiling", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 5 AS attr_no, 'Young' AS attribute, coalesce(m."Young", 0) AS mac, coalesce(x."Young", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 6 AS attr_no, 'Black' AS attribute, coalesce(m."Black", 0) AS mac, coalesce(x."Black", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 7 AS attr_no, 'Eyeglasses' AS attribute, coalesce(m."Eyeglasses", 0) AS mac, coalesce(x."Eyeglasses", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 8 AS attr_no, 'No_Eyewear' AS attribute, coalesce(m."No_Eyewear", 0) AS mac, coalesce(x."No_Eyewear", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 9 AS attr_no, 'No_Beard' AS attribute, coalesce(m."No_Beard", 0) AS mac, coalesce(x."No_Beard", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 10 AS attr_no, 'Mustache' AS attribute, coalesce(m."Mustache", 0) AS mac, coalesce(x."Mustache", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 11 AS attr_no, 'Black_Hair' AS attribute, coalesce(m."Black_Hair", 0) AS mac, coalesce(x."Black_Hair", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 12 AS attr_no, 'Blond_Hair' AS attribute, coalesce(m."Blond_Hair", 0) AS mac, coalesce(x."Blond_Hair", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 13 AS attr_no, 'Gray_Hair' AS attribute, coalesce(m."Gray_Hair", 0) AS mac, coalesce(x."Gray_Hair", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'LFW (LFWA+)' AS reference, 1 AS ref_no, 14 AS attr_no, 'Heavy_Makeup' AS attribute, coalesce(m."Heavy_Makeup", 0) AS mac, coalesce(x."Heavy_Makeup", 0) AS ref FROM mac_lfw_k m JOIN lfw_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 1 AS attr_no, 'Male' AS attribute, coalesce(m."Male", 0) AS mac, coalesce(x."Male", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 4 AS attr_no, 'Smiling' AS attribute, coalesce(m."Smiling", 0) AS mac, coalesce(x."Smiling", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 7 AS attr_no, 'Eyeglasses' AS attribute, coalesce(m."Eyeglasses", 0) AS mac, coalesce(x."Eyeglasses", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 9 AS attr_no, 'No_Beard' AS attribute, coalesce(m."No_Beard", 0) AS mac, coalesce(x."No_Beard", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 10 AS attr_no, 'Mustache' AS attribute, coalesce(m."Mustache", 0) AS mac, coalesce(x."Mustache", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 11 AS attr_no, 'Black_Hair' AS attribute, coalesce(m."Black_Hair", 0) AS mac, coalesce(x."Black_Hair", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 12 AS attr_no, 'Blond_Hair' AS attribute, coalesce(m."Blond_Hair", 0) AS mac, coalesce(x."Blond_Hair", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 13 AS attr_no, 'Gray_Hair' AS attribute, coalesce(m."Gray_Hair", 0) AS mac, coalesce(x."Gray_Hair", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'CelebA' AS reference, 2 AS ref_no, 14 AS attr_no, 'Heavy_Makeup' AS attribute, coalesce(m."Heavy_Makeup", 0) AS mac, coalesce(x."Heavy_Makeup", 0) AS ref FROM mac_celeba_k m JOIN celeba_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 1 AS attr_no, 'Male' AS attribute, coalesce(m."Male", 0) AS mac, coalesce(x."Male", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 2 AS attr_no, 'Middle_Aged' AS attribute, coalesce(m."Middle_Aged", 0) AS mac, coalesce(x."Middle_Aged", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 3 AS attr_no, 'Senior' AS attribute, coalesce(m."Senior", 0) AS mac, coalesce(x."Senior", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 4 AS attr_no, 'Smiling' AS attribute, coalesce(m."Smiling", 0) AS mac, coalesce(x."Smiling", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 5 AS attr_no, 'Young' AS attribute, coalesce(m."Young", 0) AS mac, coalesce(x."Young", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 7 AS attr_no, 'Eyeglasses' AS attribute, coalesce(m."Eyeglasses", 0) AS mac, coalesce(x."Eyeglasses", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 8 AS attr_no, 'No_Eyewear' AS attribute, coalesce(m."No_Eyewear", 0) AS mac, coalesce(x."No_Eyewear", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 9 AS attr_no, 'No_Beard' AS attribute, coalesce(m."No_Beard", 0) AS mac, coalesce(x."No_Beard", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 10 AS attr_no, 'Mustache' AS attribute, coalesce(m."Mustache", 0) AS mac, coalesce(x."Mustache", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 11 AS attr_no, 'Black_Hair' AS attribute, coalesce(m."Black_Hair", 0) AS mac, coalesce(x."Black_Hair", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 12 AS attr_no, 'Blond_Hair' AS attribute, coalesce(m."Blond_Hair", 0) AS mac, coalesce(x."Blond_Hair", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 13 AS attr_no, 'Gray_Hair' AS attribute, coalesce(m."Gray_Hair", 0) AS mac, coalesce(x."Gray_Hair", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FFHQ Face API' AS reference, 3 AS ref_no, 14 AS attr_no, 'Heavy_Makeup' AS attribute, coalesce(m."Heavy_Makeup", 0) AS mac, coalesce(x."Heavy_Makeup", 0) AS ref FROM mac_ffhq_k m JOIN ffhq_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FairFace' AS reference, 4 AS ref_no, 1 AS attr_no, 'Male' AS attribute, coalesce(m."Male", 0) AS mac, coalesce(x."Male", 0) AS ref FROM mac_fairface_k m JOIN fairface_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FairFace' AS reference, 4 AS ref_no, 2 AS attr_no, 'Middle_Aged' AS attribute, coalesce(m."Middle_Aged", 0) AS mac, coalesce(x."Middle_Aged", 0) AS ref FROM mac_fairface_k m JOIN fairface_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FairFace' AS reference, 4 AS ref_no, 3 AS attr_no, 'Senior' AS attribute, coalesce(m."Senior", 0) AS mac, coalesce(x."Senior", 0) AS ref FROM mac_fairface_k m JOIN fairface_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FairFace' AS reference, 4 AS ref_no, 5 AS attr_no, 'Young' AS attribute, coalesce(m."Young", 0) AS mac, coalesce(x."Young", 0) AS ref FROM mac_fairface_k m JOIN fairface_labels_k x ON m.image_key = x.image_key
+  UNION ALL SELECT 'FairFace' AS reference, 4 AS ref_no, 6 AS attr_no, 'Black' AS attribute, coalesce(m."Black", 0) AS mac, coalesce(x."Black", 0) AS ref FROM mac_fairface_k m JOIN fairface_labels_k x ON m.image_key = x.image_key;
 
 -- 1. Agreement per attribute.
 SELECT reference, attribute, images,

@@ -3,62 +3,49 @@
 
     python3 scripts/mac_vs_labels.py            # after scripts/train_default.sh changed the bundle
 
-Per reference and attribute, the pairs (MAC label, reference label) of the same images: FFHQ's
-Face API labels and FairFace's labels as the heads were trained on (scripts/default_labels.sql:
-the images the heads saw, so agreement there is in-sample) and CelebA's own labels of the 32
-shared CelebA images, which no head was trained on (the cross-dataset check).
+Per reference and attribute, the pairs (MAC label, reference label) of the same images, for every
+attribute the bundle labels: the four label sources the heads were trained on, mapped onto MAAD
+names by scripts/default_labels.sql (target/labels/*.csv): LFW (LFWA+), CelebA (31 of the 32 images of
+images/real/celeba are in celeba_small), FFHQ (Face API) and FairFace. Every one of these images
+was seen in training, so agreement here is in-sample: it checks that the bundle's labels mean
+what the sources mean; the held-out, person-grouped figures are in models/mac-report.md.
 """
+import csv
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FFHQ = ["Male", "Young", "Middle_Aged", "Senior", "Smiling", "Eyeglasses", "No_Eyewear", "No_Beard",
-        "Mustache", "Sideburns", "5_o_Clock_Shadow", "Bald", "Receding_Hairline", "Black_Hair",
-        "Brown_Hair", "Blond_Hair", "Gray_Hair", "Heavy_Makeup", "Wearing_Lipstick", "Wearing_Hat"]
-FAIRFACE = ["Male", "Young", "Middle_Aged", "Senior", "Asian", "White", "Black"]
-CELEBA = ["Male", "Young", "Smiling", "Eyeglasses", "No_Beard", "Mustache", "Sideburns",
-          "5_o_Clock_Shadow", "Bald", "Receding_Hairline", "Black_Hair", "Brown_Hair", "Blond_Hair",
-          "Gray_Hair", "Heavy_Makeup", "Wearing_Lipstick", "Wearing_Hat"]
-LABEL_COLUMNS = ["Male", "Young", "Middle_Aged", "Senior", "Smiling", "Asian", "White", "Black",
-                 "Eyeglasses", "No_Eyewear", "No_Beard", "Mustache", "Sideburns", "5_o_Clock_Shadow",
-                 "Bald", "Receding_Hairline", "Black_Hair", "Brown_Hair", "Blond_Hair", "Gray_Hair",
-                 "Heavy_Makeup", "Wearing_Lipstick", "Wearing_Hat"]
+# (reference name, MAC table, labels file, folder of its images under ../shared/data/images)
+SOURCES = [("LFW (LFWA+)", "mac_lfw", "lfw", "real/lfw"),
+           ("CelebA", "mac_celeba", "celeba", "real/celeba"),
+           ("FFHQ Face API", "mac_ffhq", "ffhq", "real/ffhq"),
+           ("FairFace", "mac_fairface", "fairface", "real/fairface")]
 
-HEADER = """-- How far can the default MAC be trusted? Per attribute, agreement of its labels with reference
--- labels of the same images: the FFHQ Face API labels and the FairFace labels the heads were
--- trained on (scripts/default_labels.sql; in-sample for the learned attributes: their held-out,
--- cross-validated figures are in models/mac-report.md) and CelebA's own labels of the 32 shared
--- CelebA images, which no head saw (a cross-dataset check). Written by scripts/mac_vs_labels.py
--- for the attributes of models/mac.toml.
+HEADER = """-- How far can the default MAC be trusted? Per attribute, agreement of its labels with the
+-- reference labels of the same images: the four label sources its heads were trained on, mapped
+-- onto MAAD names by scripts/default_labels.sql (LFW with LFWA+ labels, CelebA's own labels of
+-- the 32 images of images/real/celeba (31 of them are in celeba_small, whose labels the heads
+-- learned), FFHQ's Face API labels, FairFace's labels). All these images
+-- were seen in training, so the agreement is in-sample: it shows that each label means what the
+-- source means. The held-out figures (folds by person) are in models/mac-report.md. Written by
+-- scripts/mac_vs_labels.py for the attributes of models/mac.toml.
 --
 -- Run from the project root (images and labels are read from ../shared/data, relative to it):
---   macsql annotate ../shared/data/images/real/ffhq --dataset FFHQ --kind real -o target/imports/mac_ffhq.parquet
---   macsql annotate ../shared/data/images/real/fairface --dataset FairFace --kind real -o target/imports/mac_fairface.parquet
---   macsql annotate ../shared/data/images/real/celeba --dataset CelebA --kind real -o target/imports/mac_celeba.parquet
---   macsql --data ../shared/data/annotations/ffhq_faceapi.csv --data ../shared/data/annotations/fairface_val_1000.csv -f scripts/default_labels.sql
---   macsql import --format celeba ../shared/data/annotations/celeba_list_attr.txt --dataset CelebA --kind real -o target/imports/celeba.parquet
---   macsql --data mac_ffhq=target/imports/mac_ffhq.parquet --data mac_fairface=target/imports/mac_fairface.parquet \\
---          --data mac_celeba=target/imports/mac_celeba.parquet --data celeba=target/imports/celeba.parquet \\
---          --data ../shared/data/annotations/ffhq_faceapi.csv -f queries/mac_vs_labels.sql
--- Images are matched by file name without folder and extension (FFHQ 00012.jpg, FairFace 1.jpg,
--- CelebA 000001.jpg).
+--   scripts/train_default.sh labels    # only the label tables target/labels/*.csv (no training)
+{annotate}
+--   macsql {data} -f queries/mac_vs_labels.sql
+-- Images are matched by file name without folder and extension (LFW Aaron_Eckhart_0001,
+-- CelebA 000001, FFHQ 00012, FairFace 1).
 --
 -- Columns: images matched; share each side leaves undefined (0); over images both label,
 -- agreement (same label) and Cohen's kappa (agreement beyond chance: 1 perfect, 0 chance);
 -- MAC's and the reference's positive rates on those images.
 
--- The training labels, every column typed (a CSV whose first rows leave a column empty would
+-- The label tables, every column typed (a CSV whose first rows leave a column empty would
 -- otherwise be read as a column of NULLs).
-CREATE EXTERNAL TABLE IF NOT EXISTS labels (path VARCHAR, {columns})
-  STORED AS CSV LOCATION 'target/default-labels.csv' OPTIONS ('format.has_header' 'true');
-
+{tables}
 -- Each table keyed by image file name without folder and extension.
-CREATE OR REPLACE TABLE mac_ffhq_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_ffhq;
-CREATE OR REPLACE TABLE mac_fairface_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_fairface;
-CREATE OR REPLACE TABLE mac_celeba_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM mac_celeba;
-CREATE OR REPLACE TABLE ffhq_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM labels WHERE path LIKE '%/ffhq/%';
-CREATE OR REPLACE TABLE fairface_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM labels WHERE path LIKE '%/fairface/%';
-CREATE OR REPLACE TABLE celeba_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), '[.][A-Za-z]+$', '') AS image_key, * FROM celeba;
+{keys}
 """
 
 FOOTER = """
@@ -96,22 +83,41 @@ WHERE m.age IS NOT NULL;
 """
 
 
+def key(table: str) -> str:
+    return (f"CREATE OR REPLACE TABLE {table}_k AS SELECT regexp_replace(regexp_replace(path, '^.*/', ''), "
+            f"'[.][A-Za-z]+$', '') AS image_key, * FROM {table};")
+
+
 def main():
     bundle = tomllib.loads((ROOT / "models" / "mac.toml").read_text())
-    shipped = [a["name"] for a in bundle["attribute"] if a["name"] != "age"]
-    refs = [("FFHQ Face API (trained on)", "mac_ffhq_k", "ffhq_k", FFHQ),
-            ("FairFace (trained on)", "mac_fairface_k", "fairface_k", FAIRFACE),
-            ("CelebA (never trained on)", "mac_celeba_k", "celeba_k", CELEBA)]
-    lines = []
-    for r, (name, mac, ref, have) in enumerate(refs, 1):
+    shipped = [a["name"] for a in bundle["attribute"] if "band" in a]
+    annotate, data, tables, keys, lines = [], [], [], [], []
+    for r, (name, mac, labels, folder) in enumerate(SOURCES, 1):
+        path = ROOT / "target" / "labels" / f"{labels}.csv"
+        with open(path, newline="") as f:
+            header = next(csv.reader(f))
+        have = [c for c in header if c not in ("path", "person")]
+        columns = ", ".join(f'"{c}" INT' for c in have)
+        tables.append(f"CREATE EXTERNAL TABLE IF NOT EXISTS {labels}_labels (path VARCHAR, person VARCHAR, {columns})\n"
+                      f"  STORED AS CSV LOCATION 'target/labels/{labels}.csv' OPTIONS ('format.has_header' 'true');")
+        keys += [key(mac), key(f"{labels}_labels")]
+        annotate.append(f"--   macsql annotate ../shared/data/images/{folder} --dataset {labels} --kind real "
+                        f"-o target/imports/{mac}.parquet")
+        data.append(f"--data {mac}=target/imports/{mac}.parquet")
         for k, a in enumerate(shipped, 1):
             if a not in have:
                 continue
             lines.append(f"SELECT '{name}' AS reference, {r} AS ref_no, {k} AS attr_no, '{a}' AS attribute, "
-                         f"coalesce(m.\"{a}\", 0) AS mac, coalesce(CAST(x.\"{a}\" AS INT), 0) AS ref "
-                         f"FROM {mac} m JOIN {ref} x ON m.image_key = x.image_key")
-    columns = ", ".join(f'"{c}" INT' for c in LABEL_COLUMNS)
-    sql = HEADER.replace("{columns}", columns)
+                         f"coalesce(m.\"{a}\", 0) AS mac, coalesce(x.\"{a}\", 0) AS ref "
+                         f"FROM {mac}_k m JOIN {labels}_labels_k x ON m.image_key = x.image_key")
+    covered = {line.split("'")[3] for line in lines}
+    missing = [a for a in shipped if a not in covered]
+    if missing:
+        raise SystemExit(f"no reference labels {', '.join(missing)}")
+    sql = (HEADER.replace("{annotate}", "\n".join(annotate))
+           .replace("{data}", " ".join(data) + " --data ../shared/data/annotations/ffhq_faceapi.csv")
+           .replace("{tables}", "\n".join(tables))
+           .replace("{keys}", "\n".join(keys)))
     sql += "\nCREATE OR REPLACE TABLE mac_pairs AS\n  " + "\n  UNION ALL ".join(lines) + ";\n" + FOOTER
     (ROOT / "queries" / "mac_vs_labels.sql").write_text(sql)
     print(f"queries/mac_vs_labels.sql: {len(shipped)} attributes, {len(lines)} pairs")

@@ -6,6 +6,7 @@
 #
 #   scripts/train_default.sh            # uses target/release/macsql (built if missing)
 #   MACSQL_BIN=path/to/macsql scripts/train_default.sh
+#   scripts/train_default.sh labels     # only the label tables target/labels/*.csv
 #
 # About 20,000 images: the features are kept in target/labels/features.parquet, so a second run
 # (other attributes, other label definitions) skips the extraction. Deterministic: the same
@@ -26,6 +27,10 @@ mkdir -p target/labels
 "$bin" --data "$ann/ffhq_faceapi.csv" --data "$ann/fairface_val_1000.csv" \
   --data target/labels/lfwa73.parquet --data target/labels/lfwa40.parquet --data target/labels/celeba.parquet \
   -f scripts/default_labels.sql >/dev/null
+if [[ "${1:-}" == labels ]]; then
+  echo "target/labels/: lfw.csv celeba.csv ffhq.csv fairface.csv"
+  exit 0
+fi
 "$bin" train target/labels/lfw.csv target/labels/celeba.csv target/labels/ffhq.csv target/labels/fairface.csv \
   --group person --images-root . --model models/mac-base.toml --features target/labels/features.parquet \
   -o models/mac.toml --name mac-default \

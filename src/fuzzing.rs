@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::mac::bundle::builtin;
+use crate::mac::bundle::manifest::Bundle;
 use crate::mac::face::align::Affine;
 use crate::mac::face::chip::Pyramid;
-use crate::mac::bundle::manifest::Bundle;
-use crate::mac::bundle::builtin;
 use crate::mac::input::{decode, preprocess};
 
 /// The built-in bundle's manifest (its crops and normalisation), parsed once; no model file is

@@ -103,10 +103,10 @@ pub use storage::StorageError;
 pub use annotations::{Band, Kind, MAAD_ATTRIBUTES, command_line, meta, write_parquet_atomic};
 
 // `macsql annotate` and `macsql train`: the attribute classifier and its bundles.
-pub use mac::run::annotate::{AnnotateOptions, Summary as AnnotateSummary, annotate};
-pub use mac::infer::classifier::Detect;
 pub use mac::bundle::manifest::Bundle;
+pub use mac::infer::classifier::Detect;
 pub use mac::infer::pipeline::FaceChoice;
+pub use mac::run::annotate::{AnnotateOptions, Summary as AnnotateSummary, annotate};
 pub use mac::run::shard::Shard;
 pub use mac::train::{AttributeOutcome, BandChoice, Fitted, TrainOptions, TrainSummary, train};
 

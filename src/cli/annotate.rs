@@ -20,7 +20,9 @@ pub struct AnnotateArgs {
     /// Whether the images are real or synthetic.
     #[arg(long, value_enum)]
     pub kind: Kind,
-    /// Model bundle manifest [default: MACSQL_MODEL, else the bundle built into macsql]
+    /// Model bundle manifest, or `small` for the small built-in bundle (three small models,
+    /// 14 attributes, about 2.5x faster) [default: MACSQL_MODEL, else the default bundle built
+    /// into macsql]
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// Detect faces (`auto`: when the bundle has a detector) or take each model's fixed crop box

@@ -4,7 +4,8 @@
 //! (`lfwa_att_40.csv`). Which of the two is told from the header.
 //!
 //! Mapping onto MAAD-Face names (1 stays 1, 0 becomes -1: LFWA+ has no "unknown"):
-//! - every column whose name is a MAAD-Face name keeps it (46 of the 73, 33 of the 40);
+//! - every column whose name is a MAAD-Face name keeps it (45 of the 73, with the two below all
+//!   47; 34 of the 40);
 //! - `Attractive` (73): `Attractive_Man` for images whose `Male` is 1, `Attractive_Woman` for the
 //!   others (each is only meaningful for its own sex);
 //! - `Young` (73): 1 when any of `Baby`, `Child`, `Youth` is 1 (Kumar's age groups are Baby,
@@ -40,7 +41,13 @@ pub fn read(path: &Path) -> Result<Imported, ImportError> {
     for (line, record) in &csv.records {
         let image = record.get(image_col).unwrap_or_default().trim();
         if image.is_empty() {
-            return Err(ImportError::at(path, *line, image_col + 1, "image", "empty image path"));
+            return Err(ImportError::at(
+                path,
+                *line,
+                image_col + 1,
+                "image",
+                "empty image path",
+            ));
         }
         let person = match image.rsplit_once('/') {
             Some((dir, _)) => dir.rsplit('/').next().unwrap_or(dir),
@@ -71,14 +78,26 @@ pub fn read(path: &Path) -> Result<Imported, ImportError> {
     if kumar {
         if let (Some(m), Some(am), Some(aw)) = (col("Male"), col("Attractive_Man"), col("Attractive_Woman")) {
             let v: Vec<i8> = (0..n)
-                .map(|r| if values[m][r] == 1 { values[am][r] } else { values[aw][r] })
+                .map(|r| {
+                    if values[m][r] == 1 {
+                        values[am][r]
+                    } else {
+                        values[aw][r]
+                    }
+                })
                 .collect();
             out.labels.insert("Attractive", v);
         }
         let young: Vec<usize> = ["Baby", "Child", "Youth"].iter().filter_map(|a| col(a)).collect();
         if !young.is_empty() {
             let v: Vec<i8> = (0..n)
-                .map(|r| if young.iter().any(|&c| values[c][r] == 1) { 1 } else { -1 })
+                .map(|r| {
+                    if young.iter().any(|&c| values[c][r] == 1) {
+                        1
+                    } else {
+                        -1
+                    }
+                })
                 .collect();
             out.labels.insert("Young", v);
         }

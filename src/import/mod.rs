@@ -4,8 +4,8 @@
 mod celeba;
 mod faceapi;
 mod fairface;
-mod lfwa;
 pub(crate) mod input;
+mod lfwa;
 mod maad;
 mod table;
 

@@ -159,29 +159,34 @@ pub struct Agreement {
     pub table: Table,
 }
 
-/// The built-in bundle's training report (models/mac-report.parquet).
-static MAC_REPORT: &[u8] = include_bytes!("../../models/mac-report.parquet");
+/// The built-in bundles' training reports (models/mac-report.parquet, models/mac-small-report.parquet),
+/// in the order of their manifests in [`crate::mac::bundle::builtin::FILES`].
+static MAC_REPORTS: [&[u8]; 2] = [
+    include_bytes!("../../models/mac-report.parquet"),
+    include_bytes!("../../models/mac-small-report.parquet"),
+];
 
-/// The built-in bundle's name (models/mac.toml).
-fn builtin_bundle_name() -> Option<String> {
-    let manifest = std::str::from_utf8(crate::mac::bundle::builtin::FILES[0].1).ok()?;
+/// The name of the built-in bundle whose manifest is `FILES[k]`.
+fn builtin_bundle_name(k: usize) -> Option<String> {
+    let manifest = std::str::from_utf8(crate::mac::bundle::builtin::FILES[k].1).ok()?;
     let value: toml::Value = toml::from_str(manifest).ok()?;
     value.get("name")?.as_str().map(String::from)
 }
 
 fn agreement(g: &gather::Gathered) -> Option<Agreement> {
-    let bundle = builtin_bundle_name()?;
-    let tables: Vec<String> = g
-        .inputs
-        .iter()
-        .filter(|i| i.metadata.get("macsql.bundle") == Some(&bundle))
-        .map(|i| i.table.clone())
-        .collect();
-    if tables.is_empty() {
-        return None;
-    }
+    // The first built-in bundle (the default, then the small one) that labelled an input.
+    let (k, bundle, tables) = (0..MAC_REPORTS.len()).find_map(|k| {
+        let bundle = builtin_bundle_name(k)?;
+        let tables: Vec<String> = g
+            .inputs
+            .iter()
+            .filter(|i| i.metadata.get("macsql.bundle") == Some(&bundle))
+            .map(|i| i.table.clone())
+            .collect();
+        (!tables.is_empty()).then_some((k, bundle, tables))
+    })?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-        bytes::Bytes::from_static(MAC_REPORT),
+        bytes::Bytes::from_static(MAC_REPORTS[k]),
     )
     .ok()?
     .build()

@@ -558,8 +558,9 @@ fn agreement(a: Option<&Agreement>, out: &mut String) {
     let _ = writeln!(
         out,
         "<p>{} were labelled by the built-in bundle <code>{}</code>. Its learned heads were \
-         measured on labelled images they were not fitted on (5-fold cross-validation, \
-         models/mac-report.md); these are the figures of the attributes compared here:</p>",
+         measured on labelled images they were not fitted on (5-fold cross-validation, folds by \
+         person for the default bundle: models/mac-report.md, models/mac-small-report.md); these \
+         are the figures of the attributes compared here:</p>",
         escape(&a.tables.join(", ")),
         escape(&a.bundle)
     );

@@ -576,7 +576,7 @@ fn every_face_gets_a_row_with_faces_all() {
 #[test]
 fn bad_detector_settings_name_the_key() {
     let tmp = tempfile::tempdir().unwrap();
-    let manifest = std::fs::read_to_string("models/mac-base.toml").unwrap();
+    let manifest = std::fs::read_to_string("models/mac-small-base.toml").unwrap();
     let cases = [
         (
             manifest.replace("file = \"retinaface-mnet025.onnx\"", "file = \"nope.onnx\""),

@@ -1,4 +1,4 @@
-//! `macsql import`: the five formats on the shared files and on malformed fixtures.
+//! `macsql import`: the six formats on the shared files and on malformed fixtures.
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Float32Type, Int8Type};
@@ -64,6 +64,53 @@ fn celeba_full_file_keeps_maad_names_and_the_six_others() {
     assert_eq!(label(&b, "Young", 0), 1);
     assert_eq!(positives(&b, "Male"), 84_434);
     assert_eq!(schema.metadata()[meta::SOURCE], "import:celeba");
+}
+
+/// LFWA+ (both tables): MAAD names kept, 0 is -1, Young from Baby / Child / Youth, Attractive
+/// from the sex's own attractiveness column, the person from the folder, other columns kept.
+#[test]
+fn lfwa_tables_map_onto_maad_names_with_the_person() {
+    let b = run(ImportFormat::Lfwa, "annotations/lfwa_att_73.csv", Kind::Real);
+    assert_eq!(b.num_rows(), 8792);
+    let path = b.column_by_name("path").unwrap().as_string::<i32>();
+    let identity = b.column_by_name("identity").unwrap().as_string::<i32>();
+    assert_eq!(path.value(0), "Aaron_Eckhart/Aaron_Eckhart_0001.jpg");
+    assert_eq!(identity.value(0), "Aaron_Eckhart");
+    // Aaron_Eckhart_0001: Male 1, White 1, Asian 0 -> -1; Attractive_Man 1 (a man).
+    assert_eq!(label(&b, "Male", 0), 1);
+    assert_eq!(label(&b, "White", 0), 1);
+    assert_eq!(label(&b, "Asian", 0), -1);
+    assert_eq!(label(&b, "Attractive", 0), 1);
+    for a in [
+        "Young",
+        "Big_Nose",
+        "Brown_Eyes",
+        "Shiny_Skin",
+        "Wearing_Necktie",
+        "Mouth_Closed",
+    ] {
+        assert!(b.column_by_name(a).is_some(), "{a}");
+    }
+    // The 73-attribute table has no unlabelled cell: every MAAD label is 1 or -1.
+    let young = b.column_by_name("Young").unwrap().as_primitive::<Int8Type>();
+    assert!(young.values().iter().all(|v| *v == 1 || *v == -1));
+    // Young is exactly the 40-attribute table's Young (Baby, Child or Youth).
+    let b40 = run(ImportFormat::Lfwa, "annotations/lfwa_att_40.csv", Kind::Real);
+    assert_eq!(positives(&b, "Young"), positives(&b40, "Young"));
+    assert_eq!(positives(&b, "Young"), 2004);
+    assert!(b.column_by_name("Sunglasses").is_some() && b40.column_by_name("Narrow_Eyes").is_some());
+    // A value that is not 0 / 1 is named with its line and column.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        &dir,
+        "bad.csv",
+        "image,Male,Smiling\nA/A_0001.jpg,1,0\nB/B_0001.jpg,yes,1\n",
+    );
+    let e = error_of(ImportFormat::Lfwa, &bad);
+    assert!(
+        e.contains("bad.csv:3") && e.contains("Male") && e.contains("'yes'"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -420,6 +467,10 @@ fn ffhq_vs_styleflow_query_prints_both_kl_directions() {
     assert!(age.lines().nth(1).unwrap().starts_with("age,"), "{age}");
 }
 
+/// scripts/default_labels.sql maps the four label sources onto MAAD names (its tables written to
+/// a temporary folder), and queries/mac_vs_labels.sql measures a MAC's agreement with them on the
+/// same images: stand-in annotation tables that copy the labels, with the first 100 FFHQ images'
+/// Male flipped (497 of 596 agree: 83.4%) and ages the Face API's plus 2 years.
 #[test]
 fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
     let e = macsql::Engine::new();
@@ -427,20 +478,20 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
     register_import(
         &e,
         &dir,
-        ImportFormat::Faceapi,
-        "annotations/ffhq_faceapi.csv",
-        "FFHQ",
+        ImportFormat::Lfwa,
+        "annotations/lfwa_att_73.csv",
+        "lfw",
         Kind::Real,
-        "ffhq",
+        "lfwa73",
     );
     register_import(
         &e,
         &dir,
-        ImportFormat::Fairface,
-        "annotations/fairface_val_1000.csv",
-        "FairFace",
+        ImportFormat::Lfwa,
+        "annotations/lfwa_att_40.csv",
+        "lfw",
         Kind::Real,
-        "fairface",
+        "lfwa40",
     );
     register_import(
         &e,
@@ -451,44 +502,57 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
         Kind::Real,
         "celeba",
     );
-    rt().block_on(e.register_path(shared_data("annotations/ffhq_faceapi.csv"), Some("ffhq_faceapi")))
-        .unwrap();
-    // Annotation tables shaped as `macsql annotate` writes them (image paths under
-    // ../shared/data/images), with known disagreements: the first 100 FFHQ images get the
-    // opposite Male label, FairFace and CelebA agree everywhere. The Face API table has 596 of
-    // the ids 00000-00599 and 99 of 00000-00099: agreement 497 / 596 = 83.4%. The training
-    // labels (`labels`, registered first so that the query's CREATE ... IF NOT EXISTS keeps
-    // them) come from the same imports.
-    let d = dir.path().display();
-    let ffhq_cols = "Male, Young, Middle_Aged, Senior, Smiling, Eyeglasses, No_Eyewear, No_Beard, \
-                     Mustache, Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup";
+    for (file, table) in [
+        ("annotations/ffhq_faceapi.csv", "ffhq_faceapi"),
+        ("annotations/fairface_val_1000.csv", "fairface_val_1000"),
+    ] {
+        rt().block_on(e.register_path(shared_data(file), Some(table)))
+            .unwrap();
+    }
+    let d = dir.path().display().to_string();
+    let in_tmp = |sql: String| sql.replace("'target/labels/", &format!("'{d}/"));
+    let mapping = std::fs::read_to_string("scripts/default_labels.sql").unwrap();
+    rt().block_on(e.run_script(&in_tmp(mapping))).unwrap();
+    for (source, images, people) in [
+        ("lfw", 8792, 4847),
+        ("celeba", 9723, 5297),
+        ("ffhq", 596, 596),
+        ("fairface", 1000, 1000),
+    ] {
+        let table = format!("{source}_labels");
+        rt().block_on(e.register_path(dir.path().join(format!("{source}.csv")), Some(&table)))
+            .unwrap();
+        let counts = rt()
+            .block_on(e.sql_collect(&format!("SELECT count(*), count(DISTINCT person) FROM {table}")))
+            .unwrap();
+        assert_eq!(
+            csv_of(&counts).lines().nth(1),
+            Some(format!("{images},{people}").as_str()),
+            "{source}"
+        );
+    }
+    // The stand-ins: each source's labels as a MAC would write them (only the 32 CelebA images
+    // of images/real/celeba), FFHQ's first 100 Male flipped, ages from the Face API plus 2.
     let setup = format!(
         "
-        COPY (SELECT '../shared/data/images/real/ffhq/' || path || '.jpg' AS path,
-          CAST(CASE WHEN path < '00100' THEN -Male ELSE Male END AS TINYINT) AS Male,
-          Young, Middle_Aged, Senior, Smiling, Eyeglasses, No_Eyewear, No_Beard, Mustache,
-          Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup, age + 2 AS age
-        FROM ffhq WHERE path < '00600') TO '{d}/mac_ffhq.parquet';
-        COPY (SELECT '../shared/data/images/real/fairface/' || path AS path,
-          Male, Young, Middle_Aged, Senior, Black FROM fairface) TO '{d}/mac_fairface.parquet';
-        COPY (SELECT '../shared/data/images/real/celeba/' || path AS path, Male, Young, Smiling,
-            Eyeglasses, No_Beard, Mustache, Black_Hair, Blond_Hair, Gray_Hair, Heavy_Makeup
-          FROM celeba WHERE path <= '000032.jpg') TO '{d}/mac_celeba.parquet';
-        COPY (SELECT '../shared/data/images/real/ffhq/' || path || '.jpg' AS path, {ffhq_cols},
-                     CAST(NULL AS TINYINT) AS Black FROM ffhq WHERE path < '00600'
-              UNION ALL
-              SELECT '../shared/data/images/real/fairface/' || path, Male, Young, Middle_Aged, Senior,
-                     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, Black FROM fairface)
-          TO '{d}/labels.parquet';"
+        COPY (SELECT * FROM lfw_labels) TO '{d}/mac_lfw.parquet';
+        COPY (SELECT * FROM celeba_labels WHERE path <= '../shared/data/images/real/celeba_small/000032.jpg')
+          TO '{d}/mac_celeba.parquet';
+        COPY (SELECT l.*, f.age + 2 AS age FROM
+                (SELECT * EXCEPT (\"Male\"),
+                   CASE WHEN path < '../shared/data/images/real/ffhq/00100' THEN -\"Male\" ELSE \"Male\" END AS \"Male\"
+                 FROM ffhq_labels) l
+              JOIN ffhq_faceapi f ON l.path = '../shared/data/images/real/ffhq/' || lpad(CAST(f.image AS VARCHAR), 5, '0') || '.jpg')
+          TO '{d}/mac_ffhq.parquet';
+        COPY (SELECT * FROM fairface_labels) TO '{d}/mac_fairface.parquet';"
     );
     rt().block_on(e.run_script(&setup)).unwrap();
-    for t in ["mac_ffhq", "mac_fairface", "mac_celeba", "labels"] {
+    for t in ["mac_lfw", "mac_celeba", "mac_ffhq", "mac_fairface"] {
         rt().block_on(e.register_path(dir.path().join(format!("{t}.parquet")), Some(t)))
             .unwrap();
     }
-    let results = rt()
-        .block_on(e.run_file(query_file("mac_vs_labels.sql")))
-        .unwrap();
+    let query = std::fs::read_to_string(query_file("mac_vs_labels.sql")).unwrap();
+    let results = rt().block_on(e.run_script(&in_tmp(query))).unwrap();
     let n = results.len();
     let table = csv_of(&results[n - 2]);
     let row = |prefix: &str| {
@@ -498,20 +562,23 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
             .unwrap_or_else(|| panic!("{prefix} in {table}"))
             .to_string()
     };
-    let male = row("FFHQ Face API (trained on),Male,");
+    let male = row("FFHQ Face API,Male,");
     assert!(
-        male.starts_with("FFHQ Face API (trained on),Male,596,0.0,0.0,596,83.4,"),
+        male.starts_with("FFHQ Face API,Male,596,0.0,0.0,596,83.4,"),
         "{male}"
     );
-    let senior = row("FairFace (trained on),Senior,");
+    let senior = row("FairFace,Senior,");
     assert!(
-        senior.starts_with("FairFace (trained on),Senior,1000,0.0,0.0,1000,100.0,1.0,"),
+        senior.starts_with("FairFace,Senior,1000,0.0,0.0,1000,100.0,1.0,"),
         "{senior}"
     );
-    let celeba = row("CelebA (never trained on),Male,");
+    let celeba = row("CelebA,Male,");
+    // 31: one of the 32 shared CelebA images is not in celeba_small, whose labels the table holds.
+    assert!(celeba.starts_with("CelebA,Male,31,0.0,0.0,31,100.0,"), "{celeba}");
+    let lfw = row("LFW (LFWA+),Male,");
     assert!(
-        celeba.starts_with("CelebA (never trained on),Male,32,0.0,0.0,32,100.0,"),
-        "{celeba}"
+        lfw.starts_with("LFW (LFWA+),Male,8792,0.0,0.0,8792,100.0,1.0,"),
+        "{lfw}"
     );
     // Every attribute of the default bundle is compared with some reference.
     let bundle = macsql::Bundle::load(std::path::Path::new("models/mac.toml")).unwrap();

@@ -96,8 +96,9 @@ fn corrupt_image_becomes_an_error_row() {
     let kv = file_metadata(&out);
     let models = kv.get("macsql.models").expect("models metadata");
     assert!(
-        models.contains("gender-v1-features.onnx")
-            && models.contains("5cb63ab0e5cca286")
+        models.contains("faceres.onnx")
+            && models.contains("8eb644dff1da9529")
+            && models.contains("dlib-resnet-v1.onnx")
             && models.contains("mac-heads.parquet"),
         "{models}"
     );
@@ -194,7 +195,7 @@ fn resume_completes_a_killed_run() {
 #[test]
 fn bad_bundles_are_reported_with_file_and_key() {
     let tmp = tempfile::tempdir().unwrap();
-    let manifest = std::fs::read_to_string("models/mac-base.toml").unwrap();
+    let manifest = std::fs::read_to_string("models/mac-small-base.toml").unwrap();
     for m in [
         "retinaface-mnet025.onnx",
         "gender-v1-features.onnx",

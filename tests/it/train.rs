@@ -109,7 +109,7 @@ fn heads_trained_on_part_of_ffhq_label_the_rest() {
         "{report}"
     );
     assert!(
-        report.contains("missing.jpg") && report.contains("(302 rows)"),
+        report.contains("missing.jpg") && report.contains("302 rows in 1 tables"),
         "{report}"
     );
     let r = read_all(&tmp.path().join("out/glasses-report.parquet"));
@@ -358,13 +358,16 @@ fn grouping_by_person_removes_the_optimism_of_folds_by_image() {
     let people = &people[..20];
     // A coin flip per person (FNV-1a of the name): half the people are positive.
     let flip = |p: &str| {
-        p.bytes()
-            .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
-            >> 7
+        p.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+        }) >> 7
             & 1
             == 1
     };
-    let mut halves = [String::from("path,person,Smiling\n"), String::from("path,person,Smiling\n")];
+    let mut halves = [
+        String::from("path,person,Smiling\n"),
+        String::from("path,person,Smiling\n"),
+    ];
     for (k, (p, files)) in people.iter().enumerate() {
         for f in &files[..6] {
             halves[k % 2] += &format!("{f},{p},{}\n", if flip(p) { 1 } else { -1 });

@@ -53,9 +53,11 @@ pub const BUILT_IN: [(&str, &str); 2] = [("default", "mac.toml"), ("small", "mac
 /// default bundle (written to the cache on first use). `default` and `small` name the built-in
 /// bundles (unless a file of that name exists).
 pub fn bundle_path(explicit: Option<&Path>) -> Result<PathBuf, MacError> {
-    let chosen = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("MACSQL_MODEL").filter(|v| !v.is_empty()).map(PathBuf::from));
+    let chosen = explicit.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("MACSQL_MODEL")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
     let manifest = match &chosen {
         None => FILES[0].0,
         Some(p) => match BUILT_IN.iter().find(|(name, _)| p.as_os_str() == *name) {

@@ -10,11 +10,11 @@ use sha2::{Digest, Sha256};
 
 use std::sync::Arc;
 
+use crate::annotations::{Band, MAAD_ATTRIBUTES};
 use crate::mac::MacError;
+use crate::mac::bundle::heads::Heads;
 use crate::mac::face::align::{AlignSpec, Alignment};
 use crate::mac::face::detect::spec::DetectorSpec;
-use crate::mac::bundle::heads::Heads;
-use crate::annotations::{Band, MAAD_ATTRIBUTES};
 
 /// Tensor layout of a model input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -7,9 +7,9 @@ use ort::session::Session;
 use ort::value::Tensor;
 
 use crate::mac::MacError;
-use crate::mac::face::detect::Detector;
 use crate::mac::bundle::heads::FeatureBlock;
 use crate::mac::bundle::manifest::{Bundle, Layout, Reader};
+use crate::mac::face::detect::Detector;
 
 /// Attribute values of one image, in the bundle's attribute order (probabilities for
 /// probability attributes, numbers for numeric estimates).

@@ -11,9 +11,9 @@ use rayon::prelude::*;
 use crate::mac::MacError;
 use crate::mac::face::align;
 use crate::mac::face::chip::Pyramid;
-use crate::mac::infer::classifier::{Classifier, Scored, Scores};
 use crate::mac::face::detect::Face;
 use crate::mac::face::detect::letterbox::Letterbox;
+use crate::mac::infer::classifier::{Classifier, Scored, Scores};
 use crate::mac::input::preprocess::{self, Normalise};
 
 /// Which detected faces are labelled.
@@ -220,7 +220,13 @@ pub fn label(
                     regions.push(match region {
                         Some((t, w, h, frame)) => {
                             let chip = pyramid.chip_where(&t, w, h, Some(&region_mask));
-                            let inside = crate::mac::face::regions::inside_mask(&t, w, h, image.width(), image.height());
+                            let inside = crate::mac::face::regions::inside_mask(
+                                &t,
+                                w,
+                                h,
+                                image.width(),
+                                image.height(),
+                            );
                             crate::mac::face::regions::features(&chip, &inside, frame)
                         }
                         None => Vec::new(),

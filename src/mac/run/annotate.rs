@@ -11,17 +11,17 @@ use std::time::Instant;
 
 use arrow::datatypes::SchemaRef;
 
-use crate::mac::MacError;
-use crate::mac::infer::classifier::{Classifier, Detect};
-use crate::mac::run::dataset::{self, Marker, ShardPlace, read_marker, write_marker};
-use crate::mac::input::inputs::{self, Input};
-use crate::mac::run::journal::{Journal, paths_of};
-use crate::mac::bundle::manifest::Bundle;
-use crate::mac::infer::pipeline::{self, Batch, FaceChoice};
-use crate::mac::run::shard::Shard;
-use crate::mac::run::table::{self, Row};
 use crate::annotations::write_parquet_atomic;
 use crate::foreign::ForeignError;
+use crate::mac::MacError;
+use crate::mac::bundle::manifest::Bundle;
+use crate::mac::infer::classifier::{Classifier, Detect};
+use crate::mac::infer::pipeline::{self, Batch, FaceChoice};
+use crate::mac::input::inputs::{self, Input};
+use crate::mac::run::dataset::{self, Marker, ShardPlace, read_marker, write_marker};
+use crate::mac::run::journal::{Journal, paths_of};
+use crate::mac::run::shard::Shard;
+use crate::mac::run::table::{self, Row};
 
 type Result<T, E = MacError> = std::result::Result<T, E>;
 

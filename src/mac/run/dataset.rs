@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::foreign::ForeignError;
 use crate::mac::MacError;
 use crate::mac::run::shard::Shard;
-use crate::foreign::ForeignError;
 
 /// The done-marker's file name in a shard's partition folder.
 pub const MARKER: &str = "macsql-done.json";

@@ -11,10 +11,10 @@ use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::mac::MacError;
-use crate::mac::bundle::manifest::Bundle;
 use crate::annotations::write_parquet_atomic;
 use crate::foreign::ForeignError;
+use crate::mac::MacError;
+use crate::mac::bundle::manifest::Bundle;
 
 type Result<T, E = MacError> = std::result::Result<T, E>;
 

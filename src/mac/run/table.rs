@@ -16,11 +16,11 @@ use arrow::array::{
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 
-use crate::mac::infer::classifier::Scores;
-use crate::mac::face::detect::Face;
-use crate::mac::bundle::manifest::Bundle;
-use crate::mac::infer::pipeline::{Labelled, Outcome, no_face_message};
 use crate::annotations::{meta, probability_column};
+use crate::mac::bundle::manifest::Bundle;
+use crate::mac::face::detect::Face;
+use crate::mac::infer::classifier::Scores;
+use crate::mac::infer::pipeline::{Labelled, Outcome, no_face_message};
 
 /// The fields of `face_box`.
 fn box_fields() -> Fields {

@@ -20,11 +20,11 @@ use datafusion::common::{exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use crate::mac::infer::classifier::{Classifier, Scores};
 use crate::mac::bundle::manifest::Bundle;
-use crate::mac::sql::memo::Memo;
+use crate::mac::infer::classifier::{Classifier, Scores};
 use crate::mac::infer::pipeline::{self, FaceChoice, Outcome};
 use crate::mac::run::table::{self, FaceCells};
+use crate::mac::sql::memo::Memo;
 
 /// Images per inference batch inside a query.
 const BATCH: usize = 32;

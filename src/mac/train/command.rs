@@ -2,6 +2,7 @@
 //! pipeline (detection, alignment, models, region statistics), cross-validate and fit one head
 //! per attribute, then write the new bundle (OUT.toml, its heads file) and the report.
 
+use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,9 +15,9 @@ use super::report;
 use super::{features, labels, metrics, standardise};
 use crate::foreign::ForeignError;
 use crate::mac::MacError;
-use crate::mac::infer::classifier::{Classifier, Detect};
 use crate::mac::bundle::heads::{Head, Heads};
 use crate::mac::bundle::manifest::{Bundle, merged_manifest};
+use crate::mac::infer::classifier::{Classifier, Detect};
 
 /// What `macsql train` needs to know.
 #[derive(Debug, Clone)]
@@ -229,12 +230,23 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
         labels.attributes.len(),
         "heads (cross-validated by person)",
     );
+    // Without a terminal (a batch job), one line per attribute instead of the bar.
+    let log = opts.progress && !std::io::stderr().is_terminal();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = labels.attributes.len();
+    let fitting = Instant::now();
     let outcomes: Vec<AttributeOutcome> = pool.install(|| {
         labels
             .attributes
             .par_iter()
             .map(|a| {
                 let _tick = Tick(&bar);
+                let _line = log.then(|| Logged {
+                    name: &a.name,
+                    done: &done,
+                    total,
+                    since: fitting,
+                });
                 let mut images = Vec::new();
                 let mut y = Vec::new();
                 let mut groups = Vec::new();
@@ -372,6 +384,26 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
     };
     report::write(&summary, opts, &bundle, &created)?;
     Ok(summary)
+}
+
+/// Prints "k/N name (s)" on stderr when dropped: the progress of a run without a terminal.
+struct Logged<'a> {
+    name: &'a str,
+    done: &'a std::sync::atomic::AtomicUsize,
+    total: usize,
+    since: Instant,
+}
+
+impl Drop for Logged<'_> {
+    fn drop(&mut self) {
+        let k = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        eprintln!(
+            "train: {k}/{} heads fitted ({}, {:.0} s)",
+            self.total,
+            self.name,
+            self.since.elapsed().as_secs_f64()
+        );
+    }
 }
 
 /// Advances a progress bar when dropped (whichever way an attribute's fit ends).

@@ -6,6 +6,7 @@
 //! what it extracted.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -96,7 +97,10 @@ pub fn extract(
     }
     let width: usize = classifier.feature_layout().iter().map(|b| b.width).sum();
     let bar = crate::mac::run::progress::bar(progress, todo.len(), "images (features)");
+    // Without a terminal (a batch job), a line every few thousand images instead of the bar.
+    let log = progress && !std::io::stderr().is_terminal();
     let mut since_save = 0usize;
+    let mut extracted = 0usize;
     for chunk in todo.chunks(32) {
         let paths: Vec<&Path> = chunk.iter().map(|&i| images[i].as_path()).collect();
         let batch = pool.install(|| pipeline::load(&paths, classifier));
@@ -129,6 +133,10 @@ pub fn extract(
         }
         bar.inc(chunk.len() as u64);
         since_save += chunk.len();
+        extracted += chunk.len();
+        if log && (extracted % SAVE_EVERY < chunk.len() || extracted == todo.len()) {
+            eprintln!("train: features of {extracted}/{} images", todo.len());
+        }
         if let Some(c) = cache
             && since_save >= SAVE_EVERY
         {
@@ -208,7 +216,12 @@ fn read_cache(path: &Path, hash: &str, layout: &str) -> Result<HashMap<String, C
 }
 
 /// Writes every known image's features (atomically: a killed run leaves the last whole file).
-fn write_cache(path: &Path, known: &HashMap<String, Cached>, hash: &str, layout: &str) -> Result<(), MacError> {
+fn write_cache(
+    path: &Path,
+    known: &HashMap<String, Cached>,
+    hash: &str,
+    layout: &str,
+) -> Result<(), MacError> {
     let mut keys: Vec<&String> = known.keys().collect();
     keys.sort();
     let list = |get: &dyn Fn(&Face) -> &[f32]| -> ListArray {

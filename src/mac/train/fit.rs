@@ -184,7 +184,11 @@ fn best_threshold(probs: &[f64], labels: &[bool]) -> f64 {
 }
 
 /// Share correct of the rows labelled `side` (1 or -1) by `band`, and how many there are.
-fn nested_figures(band: &[i8], labels: &[bool], rows: impl Iterator<Item = usize> + Clone) -> (f64, f64, f64) {
+fn nested_figures(
+    band: &[i8],
+    labels: &[bool],
+    rows: impl Iterator<Item = usize> + Clone,
+) -> (f64, f64, f64) {
     let ratio = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
     let (mut n, mut covered, mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0, 0, 0);
     for i in rows {
@@ -243,7 +247,9 @@ pub fn fit(x: &[f32], d: usize, s: &Sample, sources: usize, opts: FitOptions) ->
     let balanced_accuracy_half = metrics::balanced_accuracy(&held, s.labels, 0.5);
     let band = metrics::band(&held, s.labels, opts.precision, MIN_SIDE);
     // The final strength: the one the outer folds chose most often (ties: the stronger).
-    let a = (0..ALPHAS.len()).max_by_key(|&a| (chosen[a], usize::MAX - a)).unwrap_or(0);
+    let a = (0..ALPHAS.len())
+        .max_by_key(|&a| (chosen[a], usize::MAX - a))
+        .unwrap_or(0);
     let all: Vec<usize> = s.images.to_vec();
     let head = logistic::fit(x, d, &all, s.labels, ALPHAS[a], last.as_ref())?;
     let per_source = (0..sources)

@@ -142,7 +142,10 @@ impl Problem<'_> {
 }
 
 /// Most L-BFGS iterations of one fit.
-const MAX_ITERATIONS: usize = 500;
+const MAX_ITERATIONS: usize = 300;
+/// The fit stops when the gradient's largest entry falls below this share of its first value:
+/// well below what moves a held-out AUC or a band threshold.
+const GRADIENT_TOLERANCE: f64 = 1e-4;
 /// Pairs of the L-BFGS memory.
 const MEMORY: usize = 10;
 
@@ -189,14 +192,14 @@ pub fn fit(
 }
 
 /// Minimises a smooth convex function from `start` by L-BFGS with a backtracking (Armijo) line
-/// search; stops when the gradient's largest entry falls below 1e-5 times its first value (or
-/// 1e-8), the loss stops moving, or after [`MAX_ITERATIONS`].
+/// search; stops when the gradient's largest entry falls below [`GRADIENT_TOLERANCE`] times its
+/// first value (or 1e-8), the loss stops moving, or after [`MAX_ITERATIONS`].
 fn lbfgs(f: impl Fn(&[f64]) -> (f64, Vec<f64>), start: &mut [f64]) -> Vec<f64> {
     let norm_inf = |g: &[f64]| g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let dotp = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let mut x = start.to_vec();
     let (mut fx, mut g) = f(&x);
-    let tol = (norm_inf(&g) * 1e-5).max(1e-8);
+    let tol = (norm_inf(&g) * GRADIENT_TOLERANCE).max(1e-8);
     let mut s_hist: Vec<Vec<f64>> = Vec::new();
     let mut y_hist: Vec<Vec<f64>> = Vec::new();
     for _ in 0..MAX_ITERATIONS {
@@ -239,7 +242,11 @@ fn lbfgs(f: impl Fn(&[f64]) -> (f64, Vec<f64>), start: &mut [f64]) -> Vec<f64> {
         let mut step = 1.0;
         let (mut nx, mut nf, mut ng);
         loop {
-            nx = x.iter().zip(&dir).map(|(a, b)| a + step * b).collect::<Vec<f64>>();
+            nx = x
+                .iter()
+                .zip(&dir)
+                .map(|(a, b)| a + step * b)
+                .collect::<Vec<f64>>();
             (nf, ng) = f(&nx);
             if nf <= fx + 1e-4 * step * slope || step < 1e-10 {
                 break;
@@ -248,7 +255,7 @@ fn lbfgs(f: impl Fn(&[f64]) -> (f64, Vec<f64>), start: &mut [f64]) -> Vec<f64> {
         }
         let s: Vec<f64> = nx.iter().zip(&x).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = ng.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let moved = (fx - nf).abs() <= 1e-12 * fx.abs().max(1e-12);
+        let moved = (fx - nf).abs() <= 1e-10 * fx.abs().max(1e-12);
         if dotp(&s, &y) > 1e-12 {
             if s_hist.len() == MEMORY {
                 s_hist.remove(0);
@@ -309,6 +316,6 @@ mod tests {
         assert!((head.intercept + 0.62009436).abs() < 1e-4, "{head:?}");
         // A warm start ends at the same optimum.
         let again = fit(&x, 2, &rows, &y, 1.0, Some(&head)).unwrap();
-        assert!((again.beta[0] - head.beta[0]).abs() < 1e-5);
+        assert!((again.beta[0] - head.beta[0]).abs() < 1e-4);
     }
 }

@@ -131,12 +131,8 @@ fn write_sources(summary: &TrainSummary, meta: HashMap<String, String>) -> Resul
         .filter_map(|o| o.fitted.as_ref().map(|f| (o.name.as_str(), f)))
         .flat_map(|(name, f)| f.sources.iter().map(move |s| (name, s)))
         .collect();
-    let name_of = |s: &super::fit::SourceScore| {
-        summary
-            .sources
-            .get(s.source)
-            .map_or("?", |x| x.name.as_str())
-    };
+    let name_of =
+        |s: &super::fit::SourceScore| summary.sources.get(s.source).map_or("?", |x| x.name.as_str());
     let float = |g: &dyn Fn(&super::fit::SourceScore) -> Option<f64>| -> ArrayRef {
         Arc::new(Float64Array::from_iter(rows.iter().map(|(_, s)| g(s))))
     };
@@ -147,15 +143,21 @@ fn write_sources(summary: &TrainSummary, meta: HashMap<String, String>) -> Resul
         ),
         (
             "source",
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|(_, s)| name_of(s)))),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|(_, s)| name_of(s)),
+            )),
         ),
         (
             "positives",
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|(_, s)| s.counts.0 as i64))),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|(_, s)| s.counts.0 as i64),
+            )),
         ),
         (
             "negatives",
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|(_, s)| s.counts.1 as i64))),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|(_, s)| s.counts.1 as i64),
+            )),
         ),
         ("auc", float(&|s| s.auc)),
         ("accuracy_at_half", float(&|s| Some(s.accuracy))),

@@ -32,11 +32,13 @@ pub fn moments(x: &[f32], d: usize) -> (Vec<f64>, Vec<f64>) {
 pub fn standardise(x: &[f32], mean: &[f64], std: &[f64]) -> Vec<f32> {
     x.chunks_exact(mean.len())
         .flat_map(|row| {
-            row.iter().zip(mean).zip(std).map(
-                |((v, m), s)| {
-                    if v.is_nan() { 0.0 } else { ((f64::from(*v) - m) / s) as f32 }
-                },
-            )
+            row.iter().zip(mean).zip(std).map(|((v, m), s)| {
+                if v.is_nan() {
+                    0.0
+                } else {
+                    ((f64::from(*v) - m) / s) as f32
+                }
+            })
         })
         .collect()
 }

@@ -5,8 +5,8 @@
 
 use image::RgbImage;
 
-use crate::mac::input::preprocess::Normalise;
 use crate::mac::bundle::manifest::{Colour, Layout};
+use crate::mac::input::preprocess::Normalise;
 
 /// Where the image went in the detector input.
 #[derive(Debug, Clone, Copy, PartialEq)]

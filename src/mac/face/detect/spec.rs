@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::priors::{self, Prior};
 use crate::mac::MacError;
-use crate::mac::face::align::LANDMARK_NAMES;
 use crate::mac::bundle::manifest::{Colour, Layout};
+use crate::mac::face::align::LANDMARK_NAMES;
 use crate::mac::input::preprocess::Normalise;
 
 /// The output decoding of a detector family.
