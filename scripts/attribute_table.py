@@ -2,7 +2,7 @@
 """Prints the README's table of the default bundle's attributes from models/mac-report.parquet and
 models/mac-report-sources.parquet (written by scripts/train_default.sh).
 
-    python3 scripts/attribute_table.py        # needs pyarrow (bench/.venv has it)
+    python3 scripts/attribute_table.py        # needs pyarrow
 
 One row per MAAD-Face attribute tried: its label sources with their images, the held-out
 (person-grouped) AUC, balanced accuracy, the band's coverage and precision of each side (pooled

@@ -54,7 +54,7 @@ mod tests {
         assert_eq!(m, vec![3.0, 5.0]);
         assert_eq!(s[1], 1.0, "a constant column keeps scale 1");
         let z = standardise(&x, &m, &s);
-        assert!((z[0] + 1.224_744_871).abs() < 1e-6 && z[1] == 0.0);
+        assert!((z[0] + 1.224_744_9).abs() < 1e-6 && z[1] == 0.0);
         let with_nan = standardise(&[f32::NAN, 5.0], &m, &s);
         assert_eq!(with_nan[0], 0.0, "a missing value is the mean");
     }
