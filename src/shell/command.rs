@@ -260,7 +260,12 @@ impl DotCommand {
                              ORDER BY table_name, ordinal_position"
                         .to_string(),
                 };
-                session.run_sql(&sql, out, None).await?;
+                // The whole schema, however many columns (an annotation table has over 100):
+                // `.maxrows` is for query results.
+                let keep = std::mem::replace(&mut session.options.maxrows, 0);
+                let shown = session.run_sql(&sql, out, None).await;
+                session.options.maxrows = keep;
+                shown?;
             }
             DotCommand::Open(path, name) => {
                 let name = session.engine.register_path(&path, name.as_deref()).await?;

@@ -168,8 +168,10 @@ fn retinaface_decoding_matches_the_package() {
     }
 }
 
-/// On the 596 labelled FFHQ images, with detection and alignment: Male >= 92%, Smiling >= 90%,
-/// age MAE <= 5.5 years; every face found; the face columns and the detector's metadata written.
+/// On the 596 labelled FFHQ images, with detection and alignment: Male >= 94%, Smiling >= 90%,
+/// age MAE <= 5 years (the bar the default bundle must not fall below; its heads saw these
+/// images in training, so these are in-sample: the held-out figures are in models/mac-report.md);
+/// every face found; the face columns and the detector's metadata written.
 #[test]
 fn ffhq_with_detection_meets_the_quality_bar() {
     let tmp = tempfile::tempdir().unwrap();
@@ -189,9 +191,9 @@ fn ffhq_with_detection_meets_the_quality_bar() {
     );
     let (male, smile, mae) = agreement(&b);
     eprintln!("ffhq detected: Male {male:.3} Smiling {smile:.3} age MAE {mae:.2}");
-    assert!(male >= 0.92, "Male agreement {male}");
+    assert!(male >= 0.94, "Male agreement {male}");
     assert!(smile >= 0.90, "Smiling agreement {smile}");
-    assert!(mae <= 5.5, "age MAE {mae}");
+    assert!(mae <= 5.0, "age MAE {mae}");
 }
 
 /// FairFace's age bins as macsql's groups: 0 Young (< 30), 1 Middle_Aged (30-59), 2 Senior.
@@ -208,8 +210,9 @@ fn age_group(bin: &str) -> usize {
     }
 }
 
-/// FairFace (in-the-wild crops, 1,000 images): a face on >= 99%, Male agreement >= 81%; the
-/// age groups' agreement is reported.
+/// FairFace (in-the-wild crops, 1,000 images): a face on >= 99%, Male agreement >= 86% (in-sample:
+/// the heads saw these images; held out by person it is 85%, models/mac-report.md); the age
+/// groups' agreement is reported.
 #[test]
 fn fairface_faces_are_found_and_labelled() {
     let tmp = tempfile::tempdir().unwrap();
@@ -256,7 +259,7 @@ fn fairface_faces_are_found_and_labelled() {
     eprintln!("fairface: face found {found_share:.3}, Male {male_acc:.3}, age group {group_acc:.3}");
     assert_eq!(b.num_rows(), 1000);
     assert!(found_share >= 0.99, "faces found {found_share}");
-    assert!(male_acc >= 0.81, "Male agreement {male_acc}");
+    assert!(male_acc >= 0.86, "Male agreement {male_acc}");
 }
 
 /// SplitMix64: the test's own seeded random numbers.

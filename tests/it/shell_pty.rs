@@ -95,7 +95,8 @@ fn shell_schema_and_completion_show_the_learned_attributes() {
     let mut p = spawn_shell(&out, &dir.path().join("history.txt"));
     p.exp_string("macsql> ").unwrap();
     p.send_line(".schema ffhq").unwrap();
-    for column in ["Eyeglasses_p", "Mustache", "Gray_Hair", "Heavy_Makeup_p"] {
+    // In MAAD order, every one of the 103 columns (not cut at .maxrows).
+    for column in ["Gray_Hair", "Mustache", "Heavy_Makeup_p", "Eyeglasses_p", "age"] {
         p.exp_string(column).unwrap();
     }
     p.exp_string("macsql> ").unwrap();

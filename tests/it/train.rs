@@ -309,7 +309,7 @@ async fn the_default_bundle_labels_the_learned_attributes() {
     let shown = macsql()
         .arg("--data")
         .arg(&out)
-        .args(["-c", "DESCRIBE a"])
+        .args(["--maxrows", "0", "-c", "DESCRIBE a"])
         .assert()
         .success();
     let schema = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
@@ -317,19 +317,23 @@ async fn the_default_bundle_labels_the_learned_attributes() {
         schema.contains("Eyeglasses") && schema.contains("Gray_Hair_p"),
         "{schema}"
     );
-    // Every face gets every learned attribute; No_Eyewear is the complement of Eyeglasses
-    // wherever both are defined.
+    // Every face gets every learned attribute. Eyeglasses and No_Eyewear are separate heads
+    // (both -1 is other eyewear, sunglasses, as LFW's attributes define them); each is right with
+    // precision 0.90, so a face may now and then get both 1, but rarely.
     let b = read_all(&out);
     let (g, n) = (labels_of(&b, "Eyeglasses"), labels_of(&b, "No_Eyewear"));
     assert!(g.iter().chain(&n).all(Option::is_some));
-    for (g, n) in g.iter().zip(&n) {
-        if let (Some(g), Some(n)) = (g, n)
-            && *g != 0
-            && *n != 0
-        {
-            assert_eq!(*g, -*n);
-        }
-    }
+    let both = g
+        .iter()
+        .zip(&n)
+        .filter(|(g, n)| **g == Some(1) && **n == Some(1))
+        .count();
+    assert!(
+        both <= 2,
+        "{both} of 30 faces with glasses and no eyewear: {g:?} {n:?}"
+    );
+    let glasses = g.iter().filter(|v| **v == Some(1)).count();
+    assert!((1..10).contains(&glasses), "{glasses} of 30 with glasses");
 }
 
 /// Person-grouped cross-validation is the honest one. 20 LFW people with 6 images each get a
