@@ -17,7 +17,8 @@
 -- - LFW (lfwa_att_73: the 73 attributes of Kumar et al., binarised): every attribute with a MAAD
 --   name as it is (macsql import --format lfwa: 0 is -1); Young = Baby, Child or Youth (exactly
 --   lfwa_att_40's Young); Attractive from lfwa_att_40 (CelebA's definition annotated on LFW).
---   lfwa_att_40's other columns equal lfwa_att_73's and add nothing. The person is the folder.
+--   lfwa_att_40's other columns equal lfwa_att_73's (all but Eyeglasses, 98.5% the same, and
+--   Mouth_Slightly_Open, not a MAAD name) and add nothing. The person is the folder.
 -- - CelebA (human labels, 40 attributes): the 34 with MAAD names, except four. Young: CelebA calls
 --   77% of its faces young, a looser notion than the age groups below (LFW's Youth / Child /
 --   Baby, 23% of LFW; under 30 for FFHQ and FairFace), so it would contradict them. Oval_Face,
