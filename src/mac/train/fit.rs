@@ -63,8 +63,6 @@ pub struct SourceScore {
 pub struct Fitted {
     /// ROC AUC on each outer held-out fold.
     pub fold_auc: Vec<f64>,
-    /// ROC AUC of all held-out predictions pooled.
-    pub pooled_auc: f64,
     /// Balanced accuracy on the outer folds, at thresholds tuned on their training images.
     pub balanced_accuracy: f64,
     /// Balanced accuracy at p = 0.5.
@@ -78,8 +76,6 @@ pub struct Fitted {
     pub nested_band: (f64, f64, f64),
     /// Per label source, the held-out figures on its rows.
     pub sources: Vec<SourceScore>,
-    /// The held-out probability of each row (for agreement figures outside the fit).
-    pub held_out: Vec<f64>,
     /// The L2 strength of the final head.
     pub alpha: f64,
     /// The final head's weights on the standardised features.
@@ -273,7 +269,6 @@ pub fn fit(x: &[f32], d: usize, s: &Sample, sources: usize, opts: FitOptions) ->
         .collect();
     let pos = s.labels.iter().filter(|v| **v).count();
     Ok(Fitted {
-        pooled_auc: metrics::roc_auc(&held, s.labels).unwrap_or(0.5),
         fold_auc,
         balanced_accuracy,
         balanced_accuracy_half,
@@ -281,7 +276,6 @@ pub fn fit(x: &[f32], d: usize, s: &Sample, sources: usize, opts: FitOptions) ->
         band,
         nested_band: nested_figures(&nested, s.labels, 0..n),
         sources: per_source,
-        held_out: held,
         alpha: ALPHAS[a],
         weights: head.beta,
         intercept: head.intercept,

@@ -83,28 +83,31 @@ pub fn write(
             Arc::new(StringArray::from_iter_values(a.iter().map(|o| o.reason.as_str()))),
         ),
     ];
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, c)| {
-            Field::new(
-                *n,
-                c.data_type().clone(),
-                *n != "attribute" && c.data_type() != &DataType::Boolean,
-            )
-        })
-        .collect();
-    let mut meta = HashMap::new();
-    meta.insert("macsql.labels".to_string(), tables(opts));
-    meta.insert("macsql.command".to_string(), opts.command.clone());
-    meta.insert("macsql.created".to_string(), created.to_string());
-    let schema = Arc::new(Schema::new_with_metadata(fields, meta));
-    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, c)| c).collect())?;
-    crate::annotations::write_parquet_atomic(
+    write_table(
         &sibling(&summary.output, "-report.parquet"),
-        schema,
-        [Ok(batch)],
+        columns,
+        |n, c| n != "attribute" && c.data_type() != &DataType::Boolean,
+        meta_of(opts, created),
     )?;
     write_sources(summary, meta_of(opts, created))
+}
+
+/// Writes `columns` as one Parquet table at `path` (atomically), each column nullable where
+/// `nullable(name, column)` says, with the run's metadata.
+fn write_table(
+    path: &std::path::Path,
+    columns: Vec<(&str, ArrayRef)>,
+    nullable: impl Fn(&str, &ArrayRef) -> bool,
+    meta: HashMap<String, String>,
+) -> Result<(), MacError> {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, c)| Field::new(*n, c.data_type().clone(), nullable(n, c)))
+        .collect();
+    let schema = Arc::new(Schema::new_with_metadata(fields, meta));
+    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, c)| c).collect())?;
+    crate::annotations::write_parquet_atomic(path, schema, [Ok(batch)])?;
+    Ok(())
 }
 
 fn tables(opts: &TrainOptions) -> String {
@@ -165,18 +168,12 @@ fn write_sources(summary: &TrainSummary, meta: HashMap<String, String>) -> Resul
         ("nested_precision_pos", float(&|s| Some(s.nested_band.1))),
         ("nested_precision_neg", float(&|s| Some(s.nested_band.2))),
     ];
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, c)| Field::new(*n, c.data_type().clone(), c.null_count() > 0 || *n == "auc"))
-        .collect();
-    let schema = Arc::new(Schema::new_with_metadata(fields, meta));
-    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, c)| c).collect())?;
-    crate::annotations::write_parquet_atomic(
+    write_table(
         &sibling(&summary.output, "-report-sources.parquet"),
-        schema,
-        [Ok(batch)],
-    )?;
-    Ok(())
+        columns,
+        |n, c| c.null_count() > 0 || n == "auc",
+        meta,
+    )
 }
 
 fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str) -> String {
