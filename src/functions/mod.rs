@@ -11,6 +11,7 @@ use datafusion::prelude::SessionContext;
 pub mod attr_hist;
 pub mod chi2_test;
 pub mod compare_attributes;
+pub mod embedding;
 pub mod hellinger;
 mod hist_args;
 pub mod hist_entropy;

@@ -1,0 +1,4 @@
+//! SQL over face embeddings (face-recognition descriptors, `macsql annotate`'s `embedding`
+//! column): similarity, distribution statistics and comparisons between datasets.
+
+pub mod vectors;
