@@ -76,8 +76,10 @@ def annotate(
     detect: Literal["auto", "none"] = "auto",
     faces: Literal["largest", "all"] = "largest",
     shard: str | None = None,
+    embedding: bool = True,
 ) -> dict[str, Any]:
-    """Annotates images with the attribute classifier into the Parquet table ``out``; returns
+    """Annotates images with the attribute classifier into the Parquet table ``out`` (with the
+    face ``embedding`` column unless ``embedding=False``); returns
     {annotated, errors, no_face, skipped, rows, seconds, output, already_done}; ``out`` a folder writes a partitioned dataset (as the command line). Ctrl-C stops it between batches and
     keeps the finished ones for ``resume=True``."""
 

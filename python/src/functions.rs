@@ -41,11 +41,12 @@ fn call_text(name: &str, args: &[(&str, String)]) -> String {
 /// errors, no_face, skipped, rows, seconds, output (the file written: with `out` a folder,
 /// the shard's `data.parquet` of a partitioned dataset), already_done. Ctrl-C stops it between batches; the finished
 /// batches are kept and `resume=True` continues from them. `shard`: `"I/N"`, `"auto"` or
-/// `"auto/N"`, as `--shard`.
+/// `"auto/N"`, as `--shard`. `embedding=False` leaves out the `embedding` column, as
+/// `--no-embedding`.
 #[pyfunction]
 #[pyo3(signature = (paths, dataset, kind, out, model = None, batch = 32, threads = None,
                     resume = false, progress = true, identity_from_dir = false,
-                    detect = "auto", faces = "largest", shard = None))]
+                    detect = "auto", faces = "largest", shard = None, embedding = true))]
 #[allow(clippy::too_many_arguments)]
 pub fn annotate<'py>(
     py: Python<'py>,
@@ -62,6 +63,7 @@ pub fn annotate<'py>(
     detect: &str,
     faces: &str,
     shard: Option<&str>,
+    embedding: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     use clap::ValueEnum;
     let paths = self::paths(paths)?;
@@ -106,6 +108,7 @@ pub fn annotate<'py>(
         batch,
         threads,
         identity_from_dir,
+        embedding,
         resume,
         shard,
         progress,

@@ -44,6 +44,10 @@ pub struct AnnotateArgs {
     /// Take each image's identity from its parent folder's name.
     #[arg(long)]
     pub identity_from_dir: bool,
+    /// Leave out the `embedding` column (the labelled face's dlib ResNet descriptor, 128
+    /// float32 values: about 0.5 KB a row).
+    #[arg(long)]
+    pub no_embedding: bool,
     /// Complete an interrupted run: skip images already in the output.
     #[arg(long)]
     pub resume: bool,
@@ -71,6 +75,7 @@ impl AnnotateArgs {
             batch: self.batch,
             threads: threads(self.threads),
             identity_from_dir: self.identity_from_dir,
+            embedding: !self.no_embedding,
             resume: self.resume,
             shard: None,
             progress: !self.quiet,

@@ -151,9 +151,7 @@ impl Dimension {
                 Ok(len)
             }
             Some(d) if d == len => Ok(d),
-            Some(d) => exec_err!(
-                "{func}: argument `{arg}` row {row} has {len} dimensions, earlier rows {d}"
-            ),
+            Some(d) => exec_err!("{func}: argument `{arg}` row {row} has {len} dimensions, earlier rows {d}"),
         }
     }
 
@@ -239,7 +237,10 @@ mod tests {
         let mut dim = Dimension::default();
         assert_eq!(dim.check("f", "x", 0, 2).unwrap(), 2);
         let e = dim.check("f", "x", 1, 1).unwrap_err().to_string();
-        assert!(e.contains("f: argument `x` row 1 has 1 dimensions, earlier rows 2"), "{e}");
+        assert!(
+            e.contains("f: argument `x` row 1 has 1 dimensions, earlier rows 2"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -255,10 +256,15 @@ mod tests {
     #[test]
     fn only_float_lists_are_embeddings() {
         let f = |t| Arc::new(Field::new("item", t, true));
-        assert!(is_embedding_type(&DataType::FixedSizeList(f(DataType::Float32), 128)));
+        assert!(is_embedding_type(&DataType::FixedSizeList(
+            f(DataType::Float32),
+            128
+        )));
         assert!(is_embedding_type(&DataType::List(f(DataType::Float64))));
         assert!(!is_embedding_type(&DataType::List(f(DataType::Int32))));
-        let e = check_embedding_type("g", "a", &DataType::Utf8).unwrap_err().to_string();
+        let e = check_embedding_type("g", "a", &DataType::Utf8)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("g: argument `a` must be an embedding"), "{e}");
     }
 }

@@ -193,6 +193,12 @@ struct ManifestFile {
     /// What `macsql train` recorded: label source, rows, command, time, licence of the labels.
     #[serde(default)]
     training: Option<toml::Table>,
+    /// The model whose `features` output is the face embedding (the `embedding` column).
+    #[serde(default)]
+    embedding: Option<String>,
+    /// The terms the models' own training data puts on their use (carried into every table).
+    #[serde(default)]
+    terms: Option<String>,
     attribute: Vec<AttributeSpec>,
 }
 
@@ -285,6 +291,10 @@ pub struct Bundle {
     pub(crate) heads_sha256: Option<String>,
     /// The `[training]` table, as JSON.
     pub(crate) training: Option<String>,
+    /// Index into [`Bundle::models`] of the model whose features are the face embedding.
+    pub(crate) embedding: Option<usize>,
+    /// The terms of the models' training data.
+    pub(crate) terms: Option<String>,
     /// sha256 (hex) over the manifest text and the model checksums: the bundle's identity.
     pub(crate) hash: String,
 }
@@ -657,6 +667,27 @@ impl Bundle {
         if attributes.is_empty() {
             return Err(bad(path, "attribute", "at least one [[attribute]] is required"));
         }
+        let embedding = match &file.embedding {
+            None => None,
+            Some(name) => match file.model.iter().position(|m| &m.name == name) {
+                Some(i) if file.model[i].features.is_some() => Some(i),
+                Some(_) => {
+                    return Err(bad(
+                        path,
+                        "embedding",
+                        format!("model '{name}' has no `features` output to read the embedding from"),
+                    ));
+                }
+                None => {
+                    let names: Vec<&str> = file.model.iter().map(|m| m.name.as_str()).collect();
+                    return Err(bad(
+                        path,
+                        "embedding",
+                        format!("no model named '{name}' (models: {})", names.join(", ")),
+                    ));
+                }
+            },
+        };
         Ok(Bundle {
             path: path.to_path_buf(),
             name: file.name,
@@ -675,11 +706,26 @@ impl Bundle {
             training: file
                 .training
                 .map(|t| serde_json::to_string(&t).unwrap_or_default()),
+            embedding,
+            terms: file.terms,
             files: Vec::new(),
             sha256: Vec::new(),
             attributes,
             hash: String::new(),
         })
+    }
+
+    /// The name of the model whose features are the face embedding, if the bundle has one.
+    pub fn embedding_model(&self) -> Option<&str> {
+        self.embedding.map(|i| self.models[i].name.as_str())
+    }
+
+    /// The embedding's dimension as the heads file records it (known before any model is
+    /// loaded), when the bundle has an embedding model and heads.
+    pub fn embedding_dim(&self) -> Option<usize> {
+        let model = self.embedding_model()?;
+        let heads = self.heads.as_ref()?;
+        heads.layout.iter().find(|b| b.source == model).map(|b| b.width)
     }
 
     /// The reliability bands of the probability attributes, as a JSON object.

@@ -278,6 +278,20 @@ impl Classifier {
         &self.layout
     }
 
+    /// Where the face embedding (the features of the bundle's `embedding` model) sits in the
+    /// feature vector, when the bundle names one.
+    pub fn embedding_range(&self) -> Option<std::ops::Range<usize>> {
+        let name = self.bundle.embedding_model()?;
+        let mut start = 0;
+        for b in &self.layout {
+            if b.source == name {
+                return Some(start..start + b.width);
+            }
+            start += b.width;
+        }
+        None
+    }
+
     /// Whether the bundle measures region statistics (the pipeline then passes them to
     /// [`Classifier::run`]).
     pub fn has_regions(&self) -> bool {

@@ -48,6 +48,8 @@ pub struct AnnotateOptions {
     pub threads: usize,
     /// Identity from the parent folder.
     pub identity_from_dir: bool,
+    /// Write the `embedding` column (when the bundle names an embedding model).
+    pub embedding: bool,
     /// Continue an interrupted run.
     pub resume: bool,
     /// Annotate only this shard of the images (`--shard I/N`).
@@ -118,7 +120,18 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
     if let Some(shard) = opts.shard {
         metadata.insert("macsql.shard".into(), shard.to_string());
     }
-    let schema = table::schema(&bundle, metadata);
+    let embedding = if opts.embedding {
+        classifier.embedding_range()
+    } else {
+        None
+    };
+    if let (Some(r), Some(model)) = (&embedding, bundle.embedding_model()) {
+        metadata.insert(
+            "macsql.embedding".into(),
+            format!("{model} features, {} dimensions, L2-normalised", r.len()),
+        );
+    }
+    let schema = table::schema(&bundle, metadata, embedding.as_ref().map(|r| r.len()));
     let inputs = inputs::list(&opts.paths, opts.identity_from_dir)?;
     if inputs.is_empty() {
         return Err(MacError::Annotate(format!(
@@ -177,14 +190,22 @@ pub fn annotate_with(classifier: &Classifier, opts: &AnnotateOptions) -> Result<
         let workers: Vec<_> = (0..streams)
             .map(|stream| {
                 let rx = rx.clone();
-                let (stop, bar, schema, journal) = (&stop, &bar, &schema, &journal);
+                let (stop, bar, schema, journal, embedding) = (&stop, &bar, &schema, &journal, &embedding);
                 s.spawn(move || -> Result<Counts> {
                     let mut counts = Counts::default();
                     for (k, prepared) in rx.iter() {
                         if stop.load(Ordering::Relaxed) || cancelled() {
                             break;
                         }
-                        match journal_batch(classifier, stream, prepared, schema, opts, &journal.part(k)) {
+                        match journal_batch(
+                            classifier,
+                            stream,
+                            prepared,
+                            schema,
+                            opts,
+                            embedding.as_ref(),
+                            &journal.part(k),
+                        ) {
                             Ok(c) => {
                                 counts += c;
                                 bar.inc(c.images as u64);
@@ -248,6 +269,7 @@ fn journal_batch(
     prepared: Prepared,
     schema: &SchemaRef,
     opts: &AnnotateOptions,
+    embedding: Option<&std::ops::Range<usize>>,
     part: &Path,
 ) -> Result<Counts> {
     let outcomes = pipeline::label(classifier, stream, prepared.batch, opts.faces)?;
@@ -262,7 +284,12 @@ fn journal_batch(
             pipeline::Outcome::NoFace { .. } => counts.no_face += 1,
             pipeline::Outcome::Labelled(_) => {}
         }
-        rows.extend(Row::of(path_string(&input.path), input.identity, outcome));
+        rows.extend(Row::of(
+            path_string(&input.path),
+            input.identity,
+            outcome,
+            embedding,
+        ));
     }
     let batch = table::batch(schema, &classifier.bundle, &opts.dataset, opts.kind, &rows)?;
     write_parquet_atomic(part, schema.clone(), [Ok(batch)])?;

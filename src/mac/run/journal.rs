@@ -132,6 +132,25 @@ fn read_previous(path: &Path, bundle: &Bundle, schema: &SchemaRef) -> Result<Vec
             bundle.path.display()
         )));
     }
+    let names = |s: &arrow::datatypes::Schema| -> Vec<String> {
+        s.fields().iter().map(|f| f.name().clone()).collect()
+    };
+    let (had, want) = (names(builder.schema()), names(schema));
+    if had != want {
+        let embedding = crate::mac::run::table::EMBEDDING;
+        let hint = match (
+            had.iter().any(|n| n == embedding),
+            want.iter().any(|n| n == embedding),
+        ) {
+            (true, false) => " (it has the embedding column: run without --no-embedding)",
+            (false, true) => " (it has no embedding column: run with --no-embedding)",
+            _ => "",
+        };
+        return Err(MacError::Resume(format!(
+            "{} has other columns than this run writes{hint}, or run without --resume to start over",
+            path.display()
+        )));
+    }
     let mut out = Vec::new();
     for b in builder.build()? {
         let b = b?;

@@ -6,12 +6,16 @@
 //! (Float32), `face_box` (Struct of Float32 `left`, `top`, `right`, `bottom` in source pixels)
 //! and `face_landmarks` (List of Struct of Float32 `x`, `y`: the detector's points in source
 //! pixels, named in the `macsql.landmarks` metadata).
+//!
+//! With a bundle that names an `embedding` model, the `embedding` column holds the labelled
+//! face's descriptor (`FixedSizeList<Float32>`, L2-normalised; NULL without a face).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Float32Array, Int8Array, Int32Array, ListArray, RecordBatch, StringArray, StructArray,
+    ArrayRef, FixedSizeListArray, Float32Array, Int8Array, Int32Array, ListArray, RecordBatch, StringArray,
+    StructArray,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
@@ -157,6 +161,42 @@ pub fn attribute_arrays(bundle: &Bundle, scores: &[Option<&Scores>]) -> Vec<Arra
     arrays
 }
 
+/// The name of the embedding column.
+pub const EMBEDDING: &str = "embedding";
+
+/// The `embedding` column of `dim` dimensions.
+pub fn embedding_field(dim: usize) -> Field {
+    let item = Arc::new(Field::new("item", DataType::Float32, false));
+    Field::new(EMBEDDING, DataType::FixedSizeList(item, dim as i32), true)
+}
+
+/// The `embedding` column of rows (`None`: NULL); every present row has `dim` values.
+pub fn embedding_array<'a>(rows: impl Iterator<Item = Option<&'a [f32]>>, dim: usize) -> ArrayRef {
+    let mut values = Vec::new();
+    let mut valid = Vec::new();
+    for r in rows {
+        match r.filter(|r| r.len() == dim) {
+            Some(r) => values.extend_from_slice(r),
+            None => values.extend(std::iter::repeat_n(0.0, dim)),
+        }
+        valid.push(r.is_some_and(|r| r.len() == dim));
+    }
+    let item = Arc::new(Field::new("item", DataType::Float32, false));
+    Arc::new(FixedSizeListArray::new(
+        item,
+        dim as i32,
+        Arc::new(Float32Array::from(values)),
+        Some(NullBuffer::from(valid)),
+    ))
+}
+
+/// The L2-normalised embedding in `features[range]` (`None` when the features are missing).
+pub fn embedding_of(features: &[f32], range: &std::ops::Range<usize>) -> Option<Vec<f32>> {
+    let mut v = features.get(range.clone())?.to_vec();
+    crate::functions::embedding::vectors::l2_normalise(&mut v);
+    Some(v)
+}
+
 /// One row of an annotation table: an image, or one face of it.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -168,49 +208,67 @@ pub struct Row {
     pub face: FaceCells,
     /// Attribute values, `None` when the image could not be read or has no face.
     pub scores: Option<Scores>,
+    /// The face embedding (L2-normalised), when the bundle has one and a face was labelled.
+    pub embedding: Option<Vec<f32>>,
     /// Why the image has no labels.
     pub error: Option<String>,
 }
 
 impl Row {
-    /// The rows of one image's outcome: one per labelled face, or one with `error` set.
-    pub fn of(path: String, identity: Option<String>, outcome: Outcome) -> Vec<Row> {
-        let row = |face, scores, error| Row {
+    /// The rows of one image's outcome: one per labelled face, or one with `error` set;
+    /// `embedding` is where the embedding sits in each face's features (`None`: no column).
+    pub fn of(
+        path: String,
+        identity: Option<String>,
+        outcome: Outcome,
+        embedding: Option<&std::ops::Range<usize>>,
+    ) -> Vec<Row> {
+        let row = |face, scores, embedding, error| Row {
             path: path.clone(),
             identity: identity.clone(),
             face,
             scores,
+            embedding,
             error,
         };
         match outcome {
-            Outcome::Failed(e) => vec![row(FaceCells::default(), None, Some(e))],
+            Outcome::Failed(e) => vec![row(FaceCells::default(), None, None, Some(e))],
             Outcome::NoFace { best } => vec![row(
                 FaceCells {
                     faces: Some(0),
                     face: None,
                 },
                 None,
+                None,
                 Some(no_face_message(best)),
             )],
             Outcome::Labelled(list) => list
                 .into_iter()
-                .map(|Labelled { face, scores, .. }| {
-                    let cells = match face {
-                        Some((count, rank, f)) => FaceCells {
-                            faces: Some(count),
-                            face: Some((rank, f)),
-                        },
-                        None => FaceCells::default(),
-                    };
-                    row(cells, Some(scores), None)
-                })
+                .map(
+                    |Labelled {
+                         face,
+                         scores,
+                         features,
+                     }| {
+                        let e = embedding.and_then(|r| embedding_of(&features, r));
+                        let cells = match face {
+                            Some((count, rank, f)) => FaceCells {
+                                faces: Some(count),
+                                face: Some((rank, f)),
+                            },
+                            None => FaceCells::default(),
+                        };
+                        row(cells, Some(scores), e, None)
+                    },
+                )
                 .collect(),
         }
     }
 }
 
-/// The schema of an annotation table written by `macsql annotate`, with `metadata`.
-pub fn schema(bundle: &Bundle, metadata: HashMap<String, String>) -> SchemaRef {
+/// The schema of an annotation table written by `macsql annotate`, with `metadata` and, given
+/// its dimension, the `embedding` column.
+pub fn schema(bundle: &Bundle, metadata: HashMap<String, String>, embedding: Option<usize>) -> SchemaRef {
     let mut fields = vec![
         Field::new("path", DataType::Utf8, false),
         Field::new("dataset", DataType::Utf8, false),
@@ -219,6 +277,9 @@ pub fn schema(bundle: &Bundle, metadata: HashMap<String, String>) -> SchemaRef {
     ];
     fields.extend(face_fields(true));
     fields.extend(attribute_fields(bundle));
+    if let Some(dim) = embedding {
+        fields.push(embedding_field(dim));
+    }
     fields.push(Field::new("error", DataType::Utf8, true));
     Arc::new(Schema::new_with_metadata(fields, metadata))
 }
@@ -240,6 +301,9 @@ pub fn metadata(bundle: &Bundle, command: &str, detected: bool) -> HashMap<Strin
     m.insert("macsql.detector".into(), detector);
     if let Some(t) = &bundle.training {
         m.insert("macsql.training".into(), t.clone());
+    }
+    if let Some(t) = &bundle.terms {
+        m.insert("macsql.terms".into(), t.clone());
     }
     m
 }
@@ -272,6 +336,14 @@ pub fn batch(
     cols.extend(face_arrays(&cells, true));
     let scores: Vec<Option<&Scores>> = rows.iter().map(|r| r.scores.as_ref()).collect();
     cols.extend(attribute_arrays(bundle, &scores));
+    if let Ok(f) = schema.field_with_name(EMBEDDING)
+        && let DataType::FixedSizeList(_, dim) = f.data_type()
+    {
+        cols.push(embedding_array(
+            rows.iter().map(|r| r.embedding.as_deref()),
+            *dim as usize,
+        ));
+    }
     cols.push(Arc::new(
         rows.iter().map(|r| r.error.as_deref()).collect::<StringArray>(),
     ));

@@ -37,7 +37,7 @@ type Key = (String, u64, u128);
 
 /// What `mac_annotate` found for one image: its face cells and scores (`None`: the image could
 /// not be read).
-type Cached = Option<(FaceCells, Option<Scores>)>;
+type Cached = Option<(FaceCells, Option<Scores>, Option<Vec<f32>>)>;
 
 struct State {
     bundle: Arc<Bundle>,
@@ -96,6 +96,9 @@ impl MacAnnotate {
             let bundle = Bundle::load(&path).map_err(|e| e.to_string())?;
             let mut fields = table::face_fields(false);
             fields.extend(table::attribute_fields(&bundle));
+            if let Some(dim) = bundle.embedding_dim() {
+                fields.push(table::embedding_field(dim));
+            }
             let fields: Fields = fields.into();
             Ok(Arc::new(State {
                 bundle: Arc::new(bundle),
@@ -176,6 +179,7 @@ impl ScalarUDFImpl for MacAnnotate {
                 })
                 .as_ref()
                 .map_err(|e| datafusion::error::DataFusionError::Execution(format!("mac_annotate: {e}")))?;
+            let embedding = classifier.embedding_range();
             for chunk in misses.chunks(BATCH) {
                 let paths: Vec<&Path> = chunk.iter().map(|(_, key)| Path::new(&key.0)).collect();
                 let batch = pipeline::load(&paths, classifier);
@@ -189,7 +193,7 @@ impl ScalarUDFImpl for MacAnnotate {
                             crate::warnings::warn(format_args!("mac_annotate: {}: {e}", key.0));
                             None
                         }
-                        Outcome::NoFace { .. } => Some((no_face(), None)),
+                        Outcome::NoFace { .. } => Some((no_face(), None, None)),
                         Outcome::Labelled(list) => match list.into_iter().next() {
                             Some(l) => {
                                 let cells = match l.face {
@@ -199,9 +203,12 @@ impl ScalarUDFImpl for MacAnnotate {
                                     },
                                     None => FaceCells::default(),
                                 };
-                                Some((cells, Some(l.scores)))
+                                let e = embedding
+                                    .as_ref()
+                                    .and_then(|r| table::embedding_of(&l.features, r));
+                                Some((cells, Some(l.scores), e))
                             }
-                            None => Some((no_face(), None)),
+                            None => Some((no_face(), None, None)),
                         },
                     };
                     results[*i] = value.clone();
@@ -211,14 +218,22 @@ impl ScalarUDFImpl for MacAnnotate {
         }
         let cells: Vec<FaceCells> = results
             .iter()
-            .map(|r| r.as_ref().map(|(c, _)| c.clone()).unwrap_or_default())
+            .map(|r| r.as_ref().map(|(c, ..)| c.clone()).unwrap_or_default())
             .collect();
         let refs: Vec<Option<&Scores>> = results
             .iter()
-            .map(|r| r.as_ref().and_then(|(_, s)| s.as_ref()))
+            .map(|r| r.as_ref().and_then(|(_, s, _)| s.as_ref()))
             .collect();
         let mut arrays: Vec<ArrayRef> = table::face_arrays(&cells, false);
         arrays.extend(table::attribute_arrays(&state.bundle, &refs));
+        if let Some(dim) = state.bundle.embedding_dim() {
+            arrays.push(table::embedding_array(
+                results
+                    .iter()
+                    .map(|r| r.as_ref().and_then(|(.., e)| e.as_deref())),
+                dim,
+            ));
+        }
         let nulls = NullBuffer::from(results.iter().map(|r| r.is_some()).collect::<Vec<bool>>());
         let out = StructArray::try_new(state.fields.clone(), arrays, Some(nulls))?;
         Ok(ColumnarValue::Array(Arc::new(out)))
