@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod demo;
 mod detect;
+mod embedding;
 mod import;
 mod label_scan;
 mod mac;
