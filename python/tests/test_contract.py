@@ -232,6 +232,30 @@ def test_annotate_a_few_images(data, tmp_path):
         assert math.isclose(table.column("m")[0].as_py()["Male_p"], want[0][0], abs_tol=1e-6)
 
 
+def test_embeddings_are_fixed_size_lists_in_arrow_pandas_and_polars(data, tmp_path):
+    images = ffhq_images(data, tmp_path, 3)
+    out = tmp_path / "emb.parquet"
+    macsql.annotate(images, dataset="ffhq", kind="real", out=out, progress=False)
+    con = macsql.connect()
+    con.register("emb", out)
+    rel = con.sql("SELECT path, embedding FROM emb ORDER BY path")
+    table = rel.to_arrow()
+    dtype = table.schema.field("embedding").type
+    assert pa.types.is_fixed_size_list(dtype) and dtype.list_size == 128
+    assert pa.types.is_float32(dtype.value_type)
+    first = table.column("embedding")[0].as_py()
+    assert len(first) == 128 and math.isclose(sum(x * x for x in first), 1.0, abs_tol=1e-4)
+    df = rel.to_pandas()
+    assert len(df["embedding"].iloc[0]) == 128
+    frame = rel.to_polars()
+    assert isinstance(frame.schema["embedding"], pl.Array) and frame.schema["embedding"].size == 128
+    assert frame["embedding"][0].to_list() == pytest.approx(first)
+    # Without the column when asked.
+    bare = tmp_path / "bare.parquet"
+    macsql.annotate(images, dataset="ffhq", kind="real", out=bare, progress=False, embedding=False)
+    assert "embedding" not in pq.read_schema(bare).names
+
+
 def test_repr_shows_the_first_rows():
     con = macsql.connect()
     text = repr(con.sql("SELECT value FROM generate_series(1, 20)"))

@@ -202,6 +202,20 @@ struct ManifestFile {
     attribute: Vec<AttributeSpec>,
 }
 
+/// The manifest as a canonical TOML text without the keys that do not change what the bundle
+/// computes per image (falls back to the text itself if it does not parse).
+fn features_text(text: &str) -> String {
+    match toml::from_str::<toml::Table>(text) {
+        Ok(mut t) => {
+            for key in ["name", "version", "description", "terms", "embedding", "training"] {
+                t.remove(key);
+            }
+            toml::to_string(&t).unwrap_or_else(|_| text.to_string())
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
 /// How an attribute's value is computed from its model's output row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reader {
@@ -297,6 +311,8 @@ pub struct Bundle {
     pub(crate) terms: Option<String>,
     /// sha256 (hex) over the manifest text and the model checksums: the bundle's identity.
     pub(crate) hash: String,
+    /// sha256 (hex) over what decides the per-image values (see [`Bundle::features_hash`]).
+    pub(crate) features_hash: String,
 }
 
 fn bad(path: &Path, key: impl Into<String>, message: impl Into<String>) -> MacError {
@@ -422,6 +438,8 @@ impl Bundle {
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut hasher = Sha256::new();
         hasher.update(text.as_bytes());
+        let mut features = Sha256::new();
+        features.update(features_text(&text).as_bytes());
         if let Some(d) = &bundle.detector {
             let file = dir.join(&d.file);
             let sum = sha256_file(&file).map_err(|e| {
@@ -432,6 +450,7 @@ impl Bundle {
                 )
             })?;
             hasher.update(sum.as_bytes());
+            features.update(sum.as_bytes());
             bundle.detector_file = Some(file);
             bundle.detector_sha256 = Some(sum);
         }
@@ -445,6 +464,7 @@ impl Bundle {
                 )
             })?;
             hasher.update(sum.as_bytes());
+            features.update(sum.as_bytes());
             bundle.files.push(file);
             bundle.sha256.push(sum);
         }
@@ -458,6 +478,7 @@ impl Bundle {
                 )
             })?;
             hasher.update(sum.as_bytes());
+            features.update(sum.as_bytes());
             let heads =
                 Heads::read(&file).map_err(|e| bad(path, "heads", format!("{}: {e}", file.display())))?;
             for (j, a) in bundle.attributes.iter_mut().enumerate() {
@@ -475,7 +496,16 @@ impl Bundle {
             bundle.heads_sha256 = Some(sum);
         }
         bundle.hash = hex(&hasher.finalize());
+        bundle.features_hash = hex(&features.finalize());
         Ok(bundle)
+    }
+
+    /// The identity of what the bundle computes per image (its features and its own attribute
+    /// values): the bundle's hash without the keys that change neither (name, version,
+    /// description, terms, embedding, the `[training]` record). `macsql train --features` keys
+    /// its cache on it.
+    pub fn features_hash(&self) -> &str {
+        &self.features_hash
     }
 
     /// Parses and validates manifest text (`path` is used in messages only); model files
@@ -712,6 +742,7 @@ impl Bundle {
             sha256: Vec::new(),
             attributes,
             hash: String::new(),
+            features_hash: String::new(),
         })
     }
 
@@ -837,6 +868,15 @@ weights = [1, 2]
 
     fn err(text: &str) -> String {
         Bundle::parse(Path::new("m.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_features_hash_ignores_what_does_not_change_the_values() {
+        let base = "name = \"a\"\nterms = \"x\"\n[[model]]\nname = \"m\"\nsize = [8, 8]\n";
+        let renamed = "name = \"b\"\ndescription = \"d\"\nembedding = \"m\"\nterms = \"y\"\n\n[[model]]\nsize = [8, 8]\nname = \"m\"\n";
+        let resized = "name = \"a\"\nterms = \"x\"\n[[model]]\nname = \"m\"\nsize = [9, 8]\n";
+        assert_eq!(features_text(base), features_text(renamed));
+        assert_ne!(features_text(base), features_text(resized));
     }
 
     #[test]

@@ -47,7 +47,7 @@ enum Cached {
     NoFace,
 }
 
-const HASH_KEY: &str = "macsql.bundle_hash";
+const HASH_KEY: &str = "macsql.features_hash";
 const LAYOUT_KEY: &str = "macsql.feature_layout";
 
 /// Images between two writes of the features file.
@@ -71,7 +71,7 @@ pub fn extract(
     cache: Option<&Path>,
     progress: bool,
 ) -> Result<Extracted, MacError> {
-    let hash = classifier.bundle.hash().to_string();
+    let hash = classifier.bundle.features_hash().to_string();
     let layout = layout_text(classifier);
     let mut known = match cache {
         Some(c) if c.exists() => read_cache(c, &hash, &layout)?,
@@ -169,8 +169,9 @@ fn read_cache(path: &Path, hash: &str, layout: &str) -> Result<HashMap<String, C
         || meta.get(LAYOUT_KEY).map(String::as_str) != Some(layout)
     {
         eprintln!(
-            "note: {} holds the features of another bundle: extracting them again",
-            path.display()
+            "note: {} holds the features of another bundle (features hash {}, this bundle's {hash}): extracting them again",
+            path.display(),
+            meta.get(HASH_KEY).map_or("none", String::as_str)
         );
         return Ok(HashMap::new());
     }
