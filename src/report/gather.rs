@@ -87,6 +87,8 @@ pub struct Gathered {
     pub distributions: Distributions,
     /// The subgroups asked for.
     pub subgroups: Vec<Subgroup>,
+    /// The face-embedding figures, when the tables carry embeddings.
+    pub embeddings: Option<super::embeddings::EmbeddingFigures>,
 }
 
 /// A SQL string literal.
@@ -214,6 +216,18 @@ async fn source(
     }
     if has_identity {
         columns.push("CAST(\"identity\" AS VARCHAR) AS \"identity\"".into());
+    }
+    // The face-embedding section reads these when every table has them.
+    let same = |c: &str| {
+        let types: Vec<Option<&DataType>> = schemas
+            .iter()
+            .map(|s| s.field_with_name(c).ok().map(|f| f.data_type()))
+            .collect();
+        types.iter().all(|t| t.is_some() && *t == types[0])
+    };
+    if same("embedding") && same("path") {
+        columns.push("CAST(\"path\" AS VARCHAR) AS \"path\"".into());
+        columns.push("\"embedding\"".into());
     }
     columns.extend(attributes.iter().map(|a| ident(a)));
     let selects: Vec<String> = tables
@@ -448,6 +462,7 @@ pub async fn gather(
             comparisons,
         });
     }
+    let embeddings = super::embeddings::gather(engine, &src, &opts.by, &kinds, has_identity).await?;
     if src == UNION_VIEW {
         collect(engine, &format!("DROP VIEW IF EXISTS {}", ident(UNION_VIEW))).await?;
     }
@@ -461,6 +476,7 @@ pub async fn gather(
         comparisons,
         distributions,
         subgroups,
+        embeddings,
     })
 }
 

@@ -196,6 +196,9 @@ const CSS: &str = r#"
     --warn-fg: #ffd97a; }
 }
 * { box-sizing: border-box; }
+.pairs { display: flex; flex-wrap: wrap; gap: .6rem; }
+.pairs figure { margin: 0; padding: .3rem; background: var(--card); border: 1px solid var(--line); }
+.pairs figcaption { font-size: 12px; color: var(--muted); text-align: center; }
 body { margin: 0 auto; max-width: 1180px; padding: 1.2rem 1.2rem 4rem; background: var(--bg);
   color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 h1 { font-size: 1.7rem; margin: 0.2rem 0 0.4rem; }

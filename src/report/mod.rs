@@ -5,6 +5,7 @@
 //! under a Content-Security-Policy that forbids any), reads without JavaScript, prints, and
 //! follows the reader's light or dark colour scheme.
 
+mod embeddings;
 mod gather;
 mod headline;
 mod html;

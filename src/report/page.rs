@@ -16,7 +16,7 @@ use crate::plot::ImageFormat;
 use crate::plot::data::{Asymmetry, ChartData, Heatmap};
 
 /// The sections, in page order: (id, heading).
-pub const SECTIONS: [(&str, &str); 9] = [
+pub const SECTIONS: [(&str, &str); 10] = [
     ("compared", "What was compared"),
     ("headline", "Headline"),
     ("heatmap", "KL divergence heat map"),
@@ -24,6 +24,7 @@ pub const SECTIONS: [(&str, &str); 9] = [
     ("attributes", "Per attribute"),
     ("ranking", "Attributes ranked by divergence"),
     ("subgroups", "Subgroups"),
+    ("identities", "Identities and face embeddings"),
     ("agreement", "Classifier agreement"),
     ("numbers", "All numbers"),
 ];
@@ -545,6 +546,64 @@ fn subgroup(g: &Gathered, i: usize, s: &Subgroup, out: &mut String) {
     out.push_str(&t.html(&format!("subgroup-{i}-table"), "Every attribute in the subgroup"));
 }
 
+fn identities(g: &Gathered, out: &mut String) {
+    out.push_str(&heading("identities"));
+    let Some(e) = &g.embeddings else {
+        out.push_str(
+            "<p class=\"muted\">The tables have no face embeddings (<code>macsql annotate</code> \
+             writes them unless <code>--no-embedding</code>), so datasets are compared by their \
+             attributes only.</p>\n",
+        );
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<p>Every labelled face's dlib ResNet descriptor, compared between datasets with \
+         <code>compare_embeddings</code> (<code>{}</code>): the Fréchet distance (FD, with a \
+         bootstrap interval), precision and density (how much of the synthetic set lies on the \
+         real manifold), recall and coverage (how much of the real manifold it covers; Naeem et al. \
+         2020, k = 5), and the copy check: the share of synthetic faces whose nearest real face is \
+         more similar than the threshold calibrated on real faces of other people (the note says \
+         how).</p>",
+        escape(super::embeddings::OPTIONS)
+    );
+    out.push_str(&e.comparisons.html(
+        "embedding-table",
+        "Real (P) against synthetic (Q) in embedding space",
+    ));
+    if let Some(t) = &e.identities {
+        out.push_str(
+            "<p>Identities (<code>identity_stats</code>): how alike one identity's faces are \
+             (genuine similarity, DCFace's consistency) and how distinct the identities are \
+             (impostor similarity, uniqueness), with verification figures from the pairs (EER, \
+             TAR at FAR 1e-3, d').</p>",
+        );
+        out.push_str(&t.html("identity-table", "Identities per dataset"));
+    }
+    if !e.pairs.is_empty() {
+        out.push_str(
+            "<p>The synthetic faces most similar to a real face (cosine similarity of the \
+             descriptors): look whether the generator reproduced a real person.</p>\n<div class=\"pairs\">",
+        );
+        let img = |uri: &Option<String>, alt: &str| match uri {
+            Some(u) => format!("<img src=\"{}\" alt=\"{}\" width=\"72\">", escape(u), escape(alt)),
+            None => format!("<span class=\"muted\">{}</span>", escape(alt)),
+        };
+        for p in &e.pairs {
+            let _ = write!(
+                out,
+                "<figure>{}{}<figcaption>{:.3}<br>{} / {}</figcaption></figure>",
+                img(&p.thumbnails.0, &p.synthetic.1),
+                img(&p.thumbnails.1, &p.real.1),
+                p.similarity,
+                escape(&p.synthetic.0),
+                escape(&p.real.0)
+            );
+        }
+        out.push_str("</div>\n");
+    }
+}
+
 fn agreement(a: Option<&Agreement>, out: &mut String) {
     out.push_str(&heading("agreement"));
     let Some(a) = a else {
@@ -737,6 +796,7 @@ pub fn render(
     per_attribute(g, &ranks, &mut body);
     ranked(&ranks, !pairs.is_empty(), &mut body);
     subgroups(g, &mut body);
+    identities(g, &mut body);
     agreement(agreement_figures, &mut body);
     numbers(g, &mut body);
     body.push_str("</main>");
