@@ -43,6 +43,7 @@ pub fn register_all(ctx: &SessionContext) {
         "identity_stats",
         Arc::new(embedding::identity_stats::IdentityStats),
     );
+    ctx.register_udtf("nearest_faces", Arc::new(embedding::nearest_faces::NearestFaces));
 }
 
 /// The names of macsql's own SQL functions (for shell completion and `.functions`): these and
@@ -61,6 +62,7 @@ pub fn names() -> Vec<&'static str> {
         "chi2_test",
         "compare_attributes",
         "identity_stats",
+        "nearest_faces",
         "images",
         "mac_annotate",
     ]

@@ -3,4 +3,5 @@
 
 pub mod faces;
 pub mod identity_stats;
+pub mod nearest_faces;
 pub mod vectors;
