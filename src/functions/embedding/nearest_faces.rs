@@ -5,7 +5,7 @@
 //! The query is an embedding literal (`[0.1, ...]`, `make_array(...)`), a SELECT / WITH query
 //! whose rows hold embeddings (each row one query), or an image path of the table's `path`
 //! column. The search is exact: every row is scored (in parallel), a bounded heap per query keeps
-//! the best `k` ([`top_k`]).
+//! the best `k` ([`TopK`]).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -106,13 +106,6 @@ impl TopK {
         v.sort_by(|a, b| b.cmp(a));
         v
     }
-}
-
-/// The `k` best of `hits`, best first (ties: the earlier row).
-pub fn top_k(hits: impl IntoIterator<Item = Hit>, k: usize) -> Vec<Hit> {
-    let mut t = TopK::new(k);
-    hits.into_iter().for_each(|h| t.push(h));
-    t.into_sorted()
 }
 
 /// Euclidean distance between the unit vectors of two faces with cosine similarity `s`.
@@ -621,6 +614,13 @@ impl NearestTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `k` best of `hits`, best first (ties: the earlier row).
+    fn top_k(hits: impl IntoIterator<Item = Hit>, k: usize) -> Vec<Hit> {
+        let mut t = TopK::new(k);
+        hits.into_iter().for_each(|h| t.push(h));
+        t.into_sorted()
+    }
 
     fn hits(scores: &[f64]) -> Vec<Hit> {
         scores
