@@ -7,8 +7,9 @@
 //! column. The search is exact: every row is scored (in parallel), a bounded heap per query keeps
 //! the best `k` ([`TopK`]).
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+mod args;
+pub mod topk;
+
 use std::sync::Arc;
 
 use arrow::array::{
@@ -17,7 +18,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::execution::context::SessionState;
@@ -29,6 +30,8 @@ use rayon::prelude::*;
 use super::faces::{FaceMatrix, dot, inverse_norm};
 use super::vectors::{Dimension, check_same_dimension, fixed_dimension, is_embedding_type, visit_rows};
 use crate::functions::compare_attributes::source_sql;
+use args::{NearestOptions, Query, k_arg, literal_vector, plan_schema, query_column, string_arg};
+pub use topk::{Hit, TopK, unit_distance};
 
 const NAME: &str = "nearest_faces";
 
@@ -38,193 +41,6 @@ const OWN_COLUMNS: [&str; 5] = ["query", "query_path", "rank", "similarity", "di
 /// The `nearest_faces` table function.
 #[derive(Debug, Default)]
 pub struct NearestFaces;
-
-/// One scored row: higher similarity first, then the earlier row.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hit {
-    /// Cosine similarity to the query.
-    pub similarity: f64,
-    /// The row's number among the table's faces.
-    pub index: usize,
-}
-
-impl Eq for Hit {}
-
-impl Ord for Hit {
-    /// `Greater` is better.
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.similarity
-            .total_cmp(&other.similarity)
-            .then_with(|| other.index.cmp(&self.index))
-    }
-}
-
-impl PartialOrd for Hit {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// The best `k` hits seen so far: a min-heap whose root is the worst kept.
-#[derive(Debug, Clone)]
-pub struct TopK {
-    k: usize,
-    heap: BinaryHeap<Reverse<Hit>>,
-}
-
-impl TopK {
-    /// An empty selection of at most `k`.
-    pub fn new(k: usize) -> Self {
-        Self {
-            k,
-            heap: BinaryHeap::new(),
-        }
-    }
-
-    /// Offers one hit.
-    pub fn push(&mut self, hit: Hit) {
-        if self.heap.len() < self.k {
-            self.heap.push(Reverse(hit));
-        } else if let Some(mut worst) = self.heap.peek_mut()
-            && hit > worst.0
-        {
-            *worst = Reverse(hit);
-        }
-    }
-
-    /// The union of two selections, cut to `k`.
-    pub fn merge(mut self, other: Self) -> Self {
-        for Reverse(h) in other.heap {
-            self.push(h);
-        }
-        self
-    }
-
-    /// The hits kept, best first.
-    pub fn into_sorted(self) -> Vec<Hit> {
-        let mut v: Vec<Hit> = self.heap.into_iter().map(|r| r.0).collect();
-        v.sort_by(|a, b| b.cmp(a));
-        v
-    }
-}
-
-/// Euclidean distance between the unit vectors of two faces with cosine similarity `s`.
-pub fn unit_distance(s: f64) -> f64 {
-    (2.0 - 2.0 * s).max(0.0).sqrt()
-}
-
-/// What the `query` argument names.
-#[derive(Debug, Clone)]
-enum Query {
-    /// An embedding given as a literal.
-    Vector(Vec<f32>),
-    /// A SELECT / WITH query whose column `column` holds embeddings; `path` if it has a `path`.
-    Sql { sql: String, column: String, path: bool },
-    /// An image path to look up in the table's `path` column.
-    Path(String),
-}
-
-/// Options of `nearest_faces`: `'embedding=embedding, exclude_self=true'`.
-#[derive(Debug, Clone, PartialEq)]
-struct NearestOptions {
-    embedding: String,
-    exclude_self: bool,
-}
-
-impl NearestOptions {
-    fn parse(text: &str) -> Result<Self> {
-        const KEYS: &str = "embedding, exclude_self";
-        let mut o = Self {
-            embedding: "embedding".into(),
-            exclude_self: true,
-        };
-        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let Some((key, value)) = part.split_once('=') else {
-                return plan_err!("{NAME}: option '{part}' is not key=value (options: {KEYS})");
-            };
-            let (key, value) = (key.trim(), value.trim());
-            match key.to_ascii_lowercase().as_str() {
-                "embedding" if !value.is_empty() => o.embedding = value.to_string(),
-                "embedding" => return plan_err!("{NAME}: option `embedding` needs a column name"),
-                "exclude_self" => {
-                    o.exclude_self = match value.to_ascii_lowercase().as_str() {
-                        "true" => true,
-                        "false" => false,
-                        _ => {
-                            return plan_err!(
-                                "{NAME}: option `exclude_self` must be true or false, got '{value}'"
-                            );
-                        }
-                    }
-                }
-                _ => return plan_err!("{NAME}: unknown option `{key}` (options: {KEYS})"),
-            }
-        }
-        Ok(o)
-    }
-}
-
-fn string_arg(e: &Expr, name: &str) -> Result<String> {
-    match e {
-        Expr::Literal(v, _) => match v.try_as_str() {
-            Some(Some(s)) => Ok(s.to_string()),
-            _ => plan_err!("{NAME}: argument `{name}` must be a string, got {v}"),
-        },
-        other => plan_err!("{NAME}: argument `{name}` must be a constant string, got {other}"),
-    }
-}
-
-/// The one row of an embedding literal, as f32 (integer lists are read as numbers too).
-fn literal_vector(v: &ScalarValue) -> Result<Vec<f32>> {
-    let mut array = v.to_array()?;
-    if let DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) = array.data_type()
-        && f.data_type().is_numeric()
-        && !is_embedding_type(array.data_type())
-    {
-        let to = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
-        array = arrow::compute::cast(&array, &to)?;
-    }
-    if !is_embedding_type(array.data_type()) {
-        return plan_err!(
-            "{NAME}: argument `query` must be an embedding ([0.1, 0.2, ...]), a SELECT / WITH \
-             query or an image path of the table's `path` column, got {}",
-            array.data_type()
-        );
-    }
-    let mut out = None;
-    visit_rows(NAME, "query", array.as_ref(), |_, row| {
-        out = row.map(<[f32]>::to_vec);
-        Ok(())
-    })?;
-    match out {
-        Some(v) if inverse_norm(&v).is_some() => Ok(v),
-        Some(_) => plan_err!("{NAME}: argument `query` is a zero vector: it has no direction"),
-        None => plan_err!("{NAME}: argument `query` is NULL"),
-    }
-}
-
-fn k_arg(e: &Expr) -> Result<usize> {
-    let Expr::Literal(v, _) = e else {
-        return plan_err!("{NAME}: argument `k` must be a constant whole number, got {e}");
-    };
-    if !v.data_type().is_integer() {
-        return plan_err!("{NAME}: argument `k` must be a whole number, got {v}");
-    }
-    match v.cast_to(&DataType::Int64)? {
-        ScalarValue::Int64(Some(k)) if k >= 1 => Ok(k as usize),
-        other => plan_err!("{NAME}: argument `k` must be at least 1, got {other}"),
-    }
-}
-
-/// The schema of `SELECT * FROM (sql)`, planned in `session` (blocking: table functions are
-/// planned synchronously).
-fn plan_schema(session: &dyn Session, sql: String) -> Result<SchemaRef> {
-    let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
-        return plan_err!("{NAME}: needs a DataFusion SessionState to plan its query");
-    };
-    let ctx = SessionContext::new_with_state(state.clone());
-    crate::storage::block_on(async move { Ok(Arc::new(ctx.sql(&sql).await?.schema().as_arrow().clone())) })
-}
 
 impl TableFunctionImpl for NearestFaces {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
@@ -336,33 +152,6 @@ impl TableFunctionImpl for NearestFaces {
             schema: Arc::new(Schema::new(fields)),
             query_path: has_query_path,
         }))
-    }
-}
-
-/// The embedding column of a query: the one named like the table's, else its only embedding.
-fn query_column(q: &Schema, emb: &str) -> Result<String> {
-    if let Ok(f) = q.field_with_name(emb) {
-        if !is_embedding_type(f.data_type()) {
-            return plan_err!(
-                "{NAME}: column '{emb}' of argument `query` must be an embedding, got {}",
-                f.data_type()
-            );
-        }
-        return Ok(emb.to_string());
-    }
-    let found: Vec<&str> = q
-        .fields()
-        .iter()
-        .filter(|f| is_embedding_type(f.data_type()))
-        .map(|f| f.name().as_str())
-        .collect();
-    match found.as_slice() {
-        [one] => Ok(one.to_string()),
-        [] => plan_err!("{NAME}: argument `query` has no embedding column (a list of Float32 or Float64)"),
-        _ => plan_err!(
-            "{NAME}: argument `query` has several embedding columns ({}); name one '{emb}'",
-            found.join(", ")
-        ),
     }
 }
 
@@ -608,79 +397,5 @@ impl NearestTable {
             columns.push(column);
         }
         Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The `k` best of `hits`, best first (ties: the earlier row).
-    fn top_k(hits: impl IntoIterator<Item = Hit>, k: usize) -> Vec<Hit> {
-        let mut t = TopK::new(k);
-        hits.into_iter().for_each(|h| t.push(h));
-        t.into_sorted()
-    }
-
-    fn hits(scores: &[f64]) -> Vec<Hit> {
-        scores
-            .iter()
-            .enumerate()
-            .map(|(index, &similarity)| Hit { similarity, index })
-            .collect()
-    }
-
-    #[test]
-    fn top_k_keeps_the_best_in_order_with_earlier_rows_on_ties() {
-        let got = top_k(hits(&[0.1, 0.9, 0.5, 0.9, -0.2, 0.7]), 3);
-        let idx: Vec<usize> = got.iter().map(|h| h.index).collect();
-        assert_eq!(idx, vec![1, 3, 5]);
-        assert_eq!(top_k(hits(&[0.3, 0.2]), 5).len(), 2);
-        assert!(top_k(hits(&[0.3]), 0).is_empty());
-    }
-
-    #[test]
-    fn merged_selections_equal_one_selection() {
-        let all = hits(&[0.4, 0.8, 0.1, 0.95, 0.6, 0.8, 0.3, 0.7]);
-        let mut a = TopK::new(4);
-        let mut b = TopK::new(4);
-        for (i, h) in all.iter().enumerate() {
-            if i % 3 == 0 { a.push(*h) } else { b.push(*h) }
-        }
-        assert_eq!(a.merge(b).into_sorted(), top_k(all, 4));
-    }
-
-    #[test]
-    fn distances_are_between_unit_vectors() {
-        assert_eq!(unit_distance(1.0), 0.0);
-        assert!((unit_distance(0.0) - 2f64.sqrt()).abs() < 1e-15);
-        assert_eq!(unit_distance(-1.0), 2.0);
-        assert_eq!(unit_distance(1.0 + 1e-16), 0.0);
-    }
-
-    #[test]
-    fn options_and_literals_are_checked() {
-        let o = NearestOptions::parse("embedding=e, exclude_self=false").unwrap();
-        assert_eq!((o.embedding.as_str(), o.exclude_self), ("e", false));
-        let e = NearestOptions::parse("exclude_self=maybe")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("nearest_faces: option `exclude_self` must be true or false"),
-            "{e}"
-        );
-        let ints = ScalarValue::List(Arc::new(arrow::array::ListArray::from_iter_primitive::<
-            arrow::datatypes::Int64Type,
-            _,
-            _,
-        >(vec![Some(vec![Some(3), Some(4)])])));
-        assert_eq!(literal_vector(&ints).unwrap(), vec![3.0, 4.0]);
-        let e = literal_vector(&ScalarValue::Int64(Some(1)))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("nearest_faces: argument `query` must be an embedding"),
-            "{e}"
-        );
     }
 }
