@@ -24,38 +24,61 @@ pub struct IdentityFaces {
     /// Where each identity's block starts, and the end of the last.
     pub starts: Vec<usize>,
     /// Rows with no face (a NULL or zero embedding).
+    /// Rows left out for a NULL (or zero) embedding.
     pub no_face: i64,
     /// Rows with a face but a NULL identity.
+    /// Rows with a face left out for a NULL identity.
     pub no_identity: i64,
 }
 
 /// The figures of one dataset (see the README's function reference for each column).
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(missing_docs)]
 pub struct IdentityRow {
+    /// The dataset (value of `dataset_column`, as text).
     pub dataset: String,
+    /// Identities with at least one face.
     pub identities: i64,
+    /// Faces counted: rows with an embedding and an identity.
     pub images: i64,
     pub no_face: i64,
     pub no_identity: i64,
+    /// Identities with exactly one face.
     pub singletons: i64,
+    /// Faces per identity: mean.
     pub images_per_identity_mean: Option<f64>,
+    /// Faces per identity: fewest.
     pub images_per_identity_min: Option<i64>,
+    /// Faces per identity: median.
     pub images_per_identity_median: Option<f64>,
+    /// Faces per identity: most.
     pub images_per_identity_max: Option<i64>,
+    /// Same-identity pairs scored (all, or the sample).
     pub genuine_pairs: i64,
+    /// Different-identity pairs scored.
     pub impostor_pairs: i64,
+    /// Mean cosine similarity of the genuine pairs.
     pub genuine_mean: Option<f64>,
+    /// Population standard deviation of the genuine similarities.
     pub genuine_std: Option<f64>,
+    /// Mean cosine similarity of the impostor pairs.
     pub impostor_mean: Option<f64>,
+    /// Population standard deviation of the impostor similarities.
     pub impostor_std: Option<f64>,
+    /// Decidability d' of the two score lists.
     pub d_prime: Option<f64>,
+    /// Equal error rate.
     pub eer: Option<f64>,
+    /// The similarity threshold at the EER.
     pub eer_threshold: Option<f64>,
+    /// True accept rate at a false accept rate of at most 1e-3.
     pub tar_at_far_1e3: Option<f64>,
+    /// The similarity threshold of that TAR.
     pub tar_threshold: Option<f64>,
+    /// DCFace's uniqueness: share of class means kept by the greedy filter.
     pub uniqueness: Option<f64>,
+    /// DCFace's consistency: mean share of a class's faces close to its mean.
     pub consistency: Option<f64>,
+    /// Why figures are NULL.
     pub note: Option<String>,
 }
 
