@@ -24,10 +24,8 @@ pub struct IdentityFaces {
     /// Where each identity's block starts, and the end of the last.
     pub starts: Vec<usize>,
     /// Rows with no face (a NULL or zero embedding).
-    /// Rows left out for a NULL (or zero) embedding.
     pub no_face: i64,
     /// Rows with a face but a NULL identity.
-    /// Rows with a face left out for a NULL identity.
     pub no_identity: i64,
 }
 
@@ -40,7 +38,9 @@ pub struct IdentityRow {
     pub identities: i64,
     /// Faces counted: rows with an embedding and an identity.
     pub images: i64,
+    /// Rows left out for a NULL (or zero) embedding.
     pub no_face: i64,
+    /// Rows with a face left out for a NULL identity.
     pub no_identity: i64,
     /// Identities with exactly one face.
     pub singletons: i64,
