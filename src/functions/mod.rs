@@ -39,6 +39,11 @@ pub fn register_all(ctx: &SessionContext) {
         "compare_attributes",
         Arc::new(compare_attributes::CompareAttributes),
     );
+    ctx.register_udtf(
+        "identity_stats",
+        Arc::new(embedding::identity_stats::IdentityStats),
+    );
+    ctx.register_udtf("nearest_faces", Arc::new(embedding::nearest_faces::NearestFaces));
 }
 
 /// The names of macsql's own SQL functions (for shell completion and `.functions`): these and
@@ -56,6 +61,8 @@ pub fn names() -> Vec<&'static str> {
         "wasserstein",
         "chi2_test",
         "compare_attributes",
+        "identity_stats",
+        "nearest_faces",
         "images",
         "mac_annotate",
     ]
