@@ -35,6 +35,18 @@ pub fn register_all(ctx: &SessionContext) {
     ctx.register_udf(ScalarUDF::from(hist_frac::HistFrac::new()));
     ctx.register_udf(ScalarUDF::from(wasserstein::Wasserstein::new()));
     ctx.register_udf(ScalarUDF::from(chi2_test::Chi2Test::new()));
+    ctx.register_udf(ScalarUDF::from(
+        embedding::cosine_similarity::CosineSimilarity::new(),
+    ));
+    ctx.register_udf(ScalarUDF::from(
+        embedding::embedding_distance::EmbeddingDistance::new(),
+    ));
+    ctx.register_udaf(AggregateUDF::from(
+        embedding::embedding_stats::EmbeddingStats::new(),
+    ));
+    ctx.register_udf(ScalarUDF::from(
+        embedding::frechet_distance::FrechetDistance::new(),
+    ));
     ctx.register_udtf(
         "compare_attributes",
         Arc::new(compare_attributes::CompareAttributes),
@@ -56,6 +68,10 @@ pub fn names() -> Vec<&'static str> {
         "wasserstein",
         "chi2_test",
         "compare_attributes",
+        "cosine_similarity",
+        "embedding_distance",
+        "embedding_stats",
+        "frechet_distance",
         "images",
         "mac_annotate",
     ]

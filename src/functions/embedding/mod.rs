@@ -1,4 +1,14 @@
 //! SQL over face embeddings (face-recognition descriptors, `macsql annotate`'s `embedding`
 //! column): similarity, distribution statistics and comparisons between datasets.
+//!
+//! Conventions shared by every function here: an embedding is a (fixed-size) list of Float32 or
+//! Float64 (see [`vectors`]); a NULL embedding gives NULL (scalars) or is skipped (aggregates);
+//! errors name the function and the argument.
 
+pub mod cosine_similarity;
+pub mod embedding_distance;
+pub mod embedding_stats;
+pub mod frechet_distance;
+mod pair_args;
+pub mod symmetric_eigen;
 pub mod vectors;
