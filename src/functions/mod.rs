@@ -48,6 +48,10 @@ pub fn register_all(ctx: &SessionContext) {
         embedding::frechet_distance::FrechetDistance::new(),
     ));
     ctx.register_udtf(
+        "compare_embeddings",
+        Arc::new(embedding::compare_embeddings::CompareEmbeddings),
+    );
+    ctx.register_udtf(
         "compare_attributes",
         Arc::new(compare_attributes::CompareAttributes),
     );
@@ -72,6 +76,7 @@ pub fn names() -> Vec<&'static str> {
         "embedding_distance",
         "embedding_stats",
         "frechet_distance",
+        "compare_embeddings",
         "images",
         "mac_annotate",
     ]

@@ -5,7 +5,7 @@
 //! the source (or one weighted query per attribute with `identity=`), then the divergences of
 //! every pair ([`row::compare_pair`], one named [`Comparison`] row each).
 
-mod bootstrap;
+pub(crate) mod bootstrap;
 pub mod options;
 pub mod row;
 
@@ -135,7 +135,7 @@ pub(crate) fn ident(name: &str) -> String {
 }
 
 /// The FROM clause for the `table` argument: a query, a file path, or a (dotted) table name.
-fn source_sql(source: &str) -> String {
+pub(crate) fn source_sql(source: &str) -> String {
     let lower = source.trim_start().to_ascii_lowercase();
     if lower.starts_with("select") || lower.starts_with("with") {
         format!("({source}) AS compare_source")

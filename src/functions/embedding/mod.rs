@@ -5,6 +5,7 @@
 //! Float64 (see [`vectors`]); a NULL embedding gives NULL (scalars) or is skipped (aggregates);
 //! errors name the function and the argument.
 
+pub mod compare_embeddings;
 pub mod cosine_similarity;
 pub mod embedding_distance;
 pub mod embedding_stats;
