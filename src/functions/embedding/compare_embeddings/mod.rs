@@ -332,7 +332,7 @@ fn compare_pair(
             o.k
         )),
         Some(_) if p.zero_radii() > 0 => notes.push(format!(
-            "PRDC undefined (NULL): {} faces of P have a k-NN radius of 0 (k = {} duplicates)",
+            "PRDC undefined (NULL): {} faces of P have a k-NN radius of 0 (duplicates; k = {})",
             thousands(p.zero_radii()),
             o.k
         )),
