@@ -267,6 +267,10 @@ pub fn euclidean(a: &[f32], b: &[f32]) -> f64 {
 }
 
 /// Scales `v` to unit length in place (a zero vector is left as it is).
+#[allow(
+    dead_code,
+    reason = "for identity_stats / nearest_faces, built in parallel on this module"
+)]
 pub fn l2_normalise(v: &mut [f32]) {
     let norm = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>().sqrt();
     if norm > 0.0 {

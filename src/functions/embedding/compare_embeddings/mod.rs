@@ -108,10 +108,10 @@ impl TableProvider for EmbeddingComparisonTable {
             return plan_err!("{NAME}: needs a DataFusion SessionState to run its query");
         };
         let ctx = SessionContext::new_with_state(state.clone());
-        let samples = self.read(&ctx).await?;
+        let (samples, dim) = self.read(&ctx).await?;
         let options = self.options.clone();
         // The nearest-neighbour passes are CPU-bound (rayon): off the async workers.
-        let batch = tokio::task::spawn_blocking(move || compare_all(samples, &options))
+        let batch = tokio::task::spawn_blocking(move || compare_all(samples, dim, &options))
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))??;
         Ok(MemorySourceConfig::try_new_exec(
@@ -124,7 +124,7 @@ impl TableProvider for EmbeddingComparisonTable {
 
 impl EmbeddingComparisonTable {
     /// Streams the dataset, embedding (and identity) columns into one sample per dataset.
-    async fn read(&self, ctx: &SessionContext) -> Result<BTreeMap<String, Sample>> {
+    async fn read(&self, ctx: &SessionContext) -> Result<(BTreeMap<String, Sample>, usize)> {
         let src = source_sql(&self.source);
         let df = ctx.sql(&format!("SELECT * FROM {src} LIMIT 0")).await?;
         let schema = df.schema().as_arrow().clone();
@@ -185,7 +185,7 @@ impl EmbeddingComparisonTable {
             })?;
             seen += batch.num_rows();
         }
-        Ok(samples)
+        Ok((samples, dim.get().unwrap_or(0)))
     }
 }
 
@@ -238,8 +238,7 @@ impl Dataset {
 }
 
 /// Every ordered pair of datasets compared.
-fn compare_all(samples: BTreeMap<String, Sample>, o: &EmbeddingOptions) -> Result<RecordBatch> {
-    let dim = samples.values().map(Sample::dim).max().unwrap_or(0);
+fn compare_all(samples: BTreeMap<String, Sample>, dim: usize, o: &EmbeddingOptions) -> Result<RecordBatch> {
     let sets: Vec<Dataset> = samples
         .into_iter()
         .map(|(name, s)| Dataset::new(name, s, dim, o))

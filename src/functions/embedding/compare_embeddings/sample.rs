@@ -60,11 +60,6 @@ impl Sample {
         }
     }
 
-    /// The dimension.
-    pub fn dim(&self) -> usize {
-        self.dim
-    }
-
     /// Offers one face (the first face sets the dimension of a sample made with `dim` 0).
     pub fn push(&mut self, row: &[f32], identity: Option<&str>) {
         if self.dim == 0 {

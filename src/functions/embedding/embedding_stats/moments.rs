@@ -56,8 +56,8 @@ impl Moments {
         let mut k = 0;
         for i in 0..d {
             let di = delta[i] * w;
-            for j in i..d {
-                self.comoment[k] += other.comoment[k] + di * delta[j];
+            for dj in &delta[i..] {
+                self.comoment[k] += other.comoment[k] + di * dj;
                 k += 1;
             }
         }
