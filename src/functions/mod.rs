@@ -35,6 +35,22 @@ pub fn register_all(ctx: &SessionContext) {
     ctx.register_udf(ScalarUDF::from(hist_frac::HistFrac::new()));
     ctx.register_udf(ScalarUDF::from(wasserstein::Wasserstein::new()));
     ctx.register_udf(ScalarUDF::from(chi2_test::Chi2Test::new()));
+    ctx.register_udf(ScalarUDF::from(
+        embedding::cosine_similarity::CosineSimilarity::new(),
+    ));
+    ctx.register_udf(ScalarUDF::from(
+        embedding::embedding_distance::EmbeddingDistance::new(),
+    ));
+    ctx.register_udaf(AggregateUDF::from(
+        embedding::embedding_stats::EmbeddingStats::new(),
+    ));
+    ctx.register_udf(ScalarUDF::from(
+        embedding::frechet_distance::FrechetDistance::new(),
+    ));
+    ctx.register_udtf(
+        "compare_embeddings",
+        Arc::new(embedding::compare_embeddings::CompareEmbeddings),
+    );
     ctx.register_udtf(
         "compare_attributes",
         Arc::new(compare_attributes::CompareAttributes),
@@ -63,6 +79,11 @@ pub fn names() -> Vec<&'static str> {
         "compare_attributes",
         "identity_stats",
         "nearest_faces",
+        "cosine_similarity",
+        "embedding_distance",
+        "embedding_stats",
+        "frechet_distance",
+        "compare_embeddings",
         "images",
         "mac_annotate",
     ]

@@ -5,7 +5,7 @@
 //! the source (or one weighted query per attribute with `identity=`), then the divergences of
 //! every pair ([`row::compare_pair`], one named [`Comparison`] row each).
 
-mod bootstrap;
+pub(crate) mod bootstrap;
 pub mod options;
 pub mod row;
 

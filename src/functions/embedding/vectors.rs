@@ -117,6 +117,87 @@ pub fn visit_rows(
     }
 }
 
+/// The values of an array's rows, `len * dim` of them from its first row on, when it is a
+/// fixed-size list of Float32 without NULL elements (the layout `macsql annotate` writes).
+pub fn fixed_f32_values(array: &dyn Array) -> Option<(&[f32], usize)> {
+    let DataType::FixedSizeList(item, n) = array.data_type() else {
+        return None;
+    };
+    let list = array.as_fixed_size_list();
+    if item.data_type() != &DataType::Float32 || list.values().null_count() > 0 {
+        return None;
+    }
+    let n = *n as usize;
+    let v = list.values().as_primitive::<Float32Type>().values();
+    let start = list.offset() * n;
+    Some((&v[start..start + list.len() * n], n))
+}
+
+/// A list of integers as the same kind of list of Float64, so that literals such as `[1, 0]`
+/// are embeddings; any other type is returned unchanged.
+pub fn integer_lists_as_floats(dt: &DataType) -> DataType {
+    let float = || std::sync::Arc::new(arrow::datatypes::Field::new_list_field(DataType::Float64, true));
+    match dt {
+        DataType::List(f) if f.data_type().is_integer() => DataType::List(float()),
+        DataType::LargeList(f) if f.data_type().is_integer() => DataType::LargeList(float()),
+        DataType::FixedSizeList(f, n) if f.data_type().is_integer() => DataType::FixedSizeList(float(), *n),
+        other => other.clone(),
+    }
+}
+
+/// Random access to the rows of an embedding array: in place for a fixed-size list of Float32
+/// without NULL elements, converted into a scratch buffer otherwise (as [`visit_rows`]).
+pub struct RowReader<'a> {
+    func: &'a str,
+    arg: &'a str,
+    array: &'a dyn Array,
+    fixed: Option<(&'a [f32], usize, usize)>,
+    scratch: Vec<f32>,
+}
+
+impl<'a> RowReader<'a> {
+    /// A reader over `array` (argument `arg` of `func`); an error when it is no embedding array.
+    pub fn new(func: &'a str, arg: &'a str, array: &'a dyn Array) -> Result<Self> {
+        let mut fixed = None;
+        match array.data_type() {
+            DataType::Null | DataType::List(_) | DataType::LargeList(_) => {}
+            DataType::FixedSizeList(item, n) => {
+                let list = array.as_fixed_size_list();
+                if item.data_type() == &DataType::Float32 && list.values().null_count() == 0 {
+                    let v = list.values().as_primitive::<Float32Type>().values();
+                    fixed = Some((&v[..], *n as usize, list.offset()));
+                }
+            }
+            other => return exec_err!("{func}: argument `{arg}` must be an embedding, got {other}"),
+        }
+        Ok(Self {
+            func,
+            arg,
+            array,
+            fixed,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Row `i` (`None` when it is NULL).
+    pub fn row(&mut self, i: usize) -> Result<Option<&[f32]>> {
+        if self.array.data_type() == &DataType::Null || self.array.is_null(i) {
+            return Ok(None);
+        }
+        if let Some((v, n, offset)) = self.fixed {
+            let start = (offset + i) * n;
+            return Ok(Some(&v[start..start + n]));
+        }
+        let values = match self.array.data_type() {
+            DataType::FixedSizeList(..) => self.array.as_fixed_size_list().value(i),
+            DataType::List(_) => self.array.as_list::<i32>().value(i),
+            _ => self.array.as_list::<i64>().value(i),
+        };
+        to_f32(self.func, self.arg, i, values.as_ref(), &mut self.scratch)?;
+        Ok(Some(&self.scratch))
+    }
+}
+
 /// Copies one row's values into `out` as f32; a NULL element is an error naming the row.
 fn to_f32(func: &str, arg: &str, row: usize, values: &dyn Array, out: &mut Vec<f32>) -> Result<()> {
     out.clear();
@@ -251,6 +332,24 @@ mod tests {
         let mut v = [3.0f32, 4.0];
         l2_normalise(&mut v);
         assert_eq!(v, [0.6, 0.8]);
+    }
+
+    #[test]
+    fn the_row_reader_sees_what_the_visitor_sees() {
+        let values = Arc::new(Float32Array::from(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
+        let item = Arc::new(Field::new("item", DataType::Float32, true));
+        let nulls = NullBuffer::from(vec![true, false, true]);
+        let fixed = FixedSizeListArray::new(item, 2, values, Some(nulls)).slice(1, 2);
+        let values = Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0]));
+        let item = Arc::new(Field::new("item", DataType::Float64, true));
+        let list = ListArray::new(item, OffsetBuffer::from_lengths([2, 1]), values, None);
+        for array in [&fixed as &dyn Array, &list] {
+            let mut reader = RowReader::new("f", "x", array).unwrap();
+            let read: Vec<_> = (0..array.len())
+                .map(|i| reader.row(i).unwrap().map(<[f32]>::to_vec))
+                .collect();
+            assert_eq!(read, rows(array));
+        }
     }
 
     #[test]
