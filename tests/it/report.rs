@@ -392,7 +392,10 @@ fn annotations_by_the_built_in_bundle_get_its_held_out_figures() {
     // The tables carry face embeddings: the identities section compares them and shows the
     // closest synthetic-to-real pairs as inline thumbnails (at most 8 pairs, a few KB each).
     assert!(html.contains("<table class=\"sortable\" id=\"embedding-table\">"));
-    assert!(html.contains("<td>ffhq</td><td>stylegan2</td>"), "real P against synthetic Q");
+    assert!(
+        html.contains("<td>ffhq</td><td>stylegan2</td>"),
+        "real P against synthetic Q"
+    );
     let thumbs = html.matches("<img src=\"data:image/jpeg;base64,").count();
     assert_eq!(thumbs, 16, "8 pairs of two thumbnails");
     assert!(html.len() < 400_000, "{} bytes", html.len());
