@@ -374,8 +374,8 @@ mod tests {
         let p = cloud(9, 131, 4);
         for j in 0..p.len() {
             let four = dot4([p.row(0), p.row(1), p.row(2), p.row(3)], p.row(j));
-            for m in 0..4 {
-                assert_eq!(four[m].to_bits(), dot(p.row(m), p.row(j)).to_bits());
+            for (m, v) in four.iter().enumerate() {
+                assert_eq!(v.to_bits(), dot(p.row(m), p.row(j)).to_bits());
             }
         }
     }
