@@ -33,28 +33,28 @@ pub fn fd_between(p: &Moments, q: &Moments) -> Option<f64> {
     Some(frechet(&p.mean, &p.covariance()?, &q.mean, &q.covariance()?))
 }
 
-/// A 95% percentile interval of the Fréchet distance over `replicates` redraws of both
-/// samples, seeded by `seed` and the two dataset names.
-pub fn fd_interval(
-    dim: usize,
-    p: &[f32],
-    q: &[f32],
-    replicates: usize,
-    seed: u64,
-    names: [&str; 2],
-) -> Option<(f64, f64)> {
-    if replicates == 0 {
-        return None;
-    }
-    let (np, nq) = (p.len() / dim, q.len() / dim);
-    let mut fds: Vec<f64> = (0..replicates)
+/// The moments of `replicates` redraws (with replacement, at the sample's size) of one
+/// dataset's rows, seeded by `seed`, the dataset's name and the replicate: computed once per
+/// dataset and shared by every pair it is in.
+pub fn replicates(dim: usize, rows: &[f32], replicates: usize, seed: u64, name: &str) -> Vec<Moments> {
+    let n = rows.len() / dim.max(1);
+    (0..replicates)
         .into_par_iter()
-        .filter_map(|r| {
-            let mut rng = StdRng::seed_from_u64(pair_seed(seed, &[names[0], names[1], &r.to_string()]));
-            let pp: Vec<usize> = (0..np).map(|_| rng.random_range(0..np)).collect();
-            let qq: Vec<usize> = (0..nq).map(|_| rng.random_range(0..nq)).collect();
-            fd_between(&moments_of(dim, p, Some(&pp)), &moments_of(dim, q, Some(&qq)))
+        .map(|r| {
+            let mut rng = StdRng::seed_from_u64(pair_seed(seed, &[name, &r.to_string()]));
+            let pick: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+            moments_of(dim, rows, Some(&pick))
         })
+        .collect()
+}
+
+/// A 95% percentile interval of the Fréchet distance over paired replicates of the two
+/// datasets (see [`replicates`]); `None` without replicates.
+pub fn fd_interval(p: &[Moments], q: &[Moments]) -> Option<(f64, f64)> {
+    let mut fds: Vec<f64> = p
+        .par_iter()
+        .zip(q)
+        .filter_map(|(a, b)| fd_between(a, b))
         .collect();
     if fds.is_empty() {
         return None;
@@ -74,9 +74,15 @@ mod tests {
             .map(|i| ((i * 104_729) % 97) as f32 / 40.0 + 0.3)
             .collect();
         let fd = fd_between(&moments_of(2, &p, None), &moments_of(2, &q, None)).unwrap();
-        let a = fd_interval(2, &p, &q, 100, 7, ["p", "q"]).unwrap();
-        assert_eq!(Some(a), fd_interval(2, &p, &q, 100, 7, ["p", "q"]));
-        assert_ne!(Some(a), fd_interval(2, &p, &q, 100, 8, ["p", "q"]));
+        let interval = |seed| {
+            fd_interval(
+                &replicates(2, &p, 100, seed, "p"),
+                &replicates(2, &q, 100, seed, "q"),
+            )
+        };
+        let a = interval(7).unwrap();
+        assert_eq!(Some(a), interval(7));
+        assert_ne!(Some(a), interval(8));
         assert!(a.0 <= fd && fd <= a.1, "{a:?} vs {fd}");
         assert_eq!(
             fd_between(&moments_of(2, &p[..4], None), &moments_of(2, &q, None)),

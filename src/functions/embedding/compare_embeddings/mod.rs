@@ -195,11 +195,12 @@ struct Dataset {
     /// Non-NULL embeddings before sampling.
     seen: usize,
     dim: usize,
-    rows: Vec<f32>,
     points: Points,
     /// Squared k-NN radii (`None` with k or fewer faces).
     radii: Option<Vec<f64>>,
     moments: Moments,
+    /// The bootstrap replicates' moments (empty without `bootstrap` or with too few faces).
+    replicates: Vec<Moments>,
     unit: Points,
     calibration: Calibration,
 }
@@ -211,16 +212,21 @@ impl Dataset {
         let points = Points::new(dim, &rows);
         let radii = (points.len() > o.k).then(|| kth_neighbour_sq(&points, o.k));
         let moments = fd::moments_of(dim, &rows, None);
+        let replicates = if points.len() > dim {
+            fd::replicates(dim, &rows, o.bootstrap, o.seed, &name)
+        } else {
+            Vec::new()
+        };
         let unit = points.normalised();
         let calibration = calibrate(&unit, &ids, o.identity.as_deref(), o.threshold, o.seed);
         Self {
             name,
             seen,
             dim,
-            rows,
             points,
             radii,
             moments,
+            replicates,
             unit,
             calibration,
         }
@@ -308,8 +314,7 @@ fn compare_pair(
     // FD.
     if p.n() > p.dim && q.n() > q.dim {
         row.fd = fd::fd_between(&p.moments, &q.moments);
-        let names = [p.name.as_str(), q.name.as_str()];
-        row.fd_ci = fd::fd_interval(p.dim, &p.rows, &q.rows, o.bootstrap, o.seed, names);
+        row.fd_ci = fd::fd_interval(&p.replicates, &q.replicates);
     } else {
         notes.push(format!(
             "fd NULL: a {}-dimensional covariance needs more faces than dimensions (n_p = {}, n_q = {})",
