@@ -52,7 +52,7 @@ WHERE identities > 1 ORDER BY dataset;
 
 -- 5. The synthetic faces most similar to a real face: candidates for a copied person.
 SELECT n.query_path AS synthetic_face, n.dataset AS real_dataset, n.path AS nearest_real_face,
-       round(n.similarity, 3) AS similarity
+       round(n.similarity, 3) AS cosine
 FROM nearest_faces('SELECT dataset, path, embedding FROM faces WHERE kind = ''real''',
                    'SELECT path, embedding FROM faces WHERE kind = ''synthetic'' AND embedding IS NOT NULL', 1) n
 ORDER BY n.similarity DESC LIMIT 10;
