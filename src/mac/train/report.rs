@@ -225,7 +225,7 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
     );
     let _ = writeln!(
         m,
-        "- {}-fold cross-validation (L2 strength by inner 3-fold CV), bands at precision {}, heads ship at AUC >= {} with both band sides reached (Wilson lower bound at z = 1.96), both nested precisions >= the target and coverage >= {}",
+        "- {}-fold cross-validation (L2 strength by inner 3-fold CV), bands at precision {}, heads ship at AUC >= {} with both band sides reached (Wilson lower bound at z = 1), both nested precisions >= the target and coverage >= {}",
         opts.folds, opts.precision, opts.min_auc, opts.min_coverage
     );
     let _ = writeln!(m, "- command: `{}`", opts.command);
