@@ -292,7 +292,7 @@ async fn the_default_bundle_labels_the_learned_attributes() {
         "No_Eyewear",
         "Mustache",
         "Black_Hair",
-        "Gray_Hair",
+        "Blond_Hair",
     ] {
         assert!(fields.iter().any(|f| f == a), "{a} in {fields:?}");
     }
@@ -314,7 +314,7 @@ async fn the_default_bundle_labels_the_learned_attributes() {
         .success();
     let schema = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
     assert!(
-        schema.contains("Eyeglasses") && schema.contains("Gray_Hair_p"),
+        schema.contains("Eyeglasses") && schema.contains("Blond_Hair_p"),
         "{schema}"
     );
     // Every face gets every learned attribute. Eyeglasses and No_Eyewear are separate heads
