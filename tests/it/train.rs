@@ -50,8 +50,9 @@ fn ffhq_ids() -> Vec<String> {
 
 /// A hand-written labels table over the first 300 FFHQ images (paths relative to
 /// --images-root) trains Eyeglasses and Mustache heads; a missing file and a file that is not
-/// an image are named and skipped; the bundle labels 150 other images in agreement with
-/// their Face API labels, and the report and metadata say what was done.
+/// an image are named and skipped; Eyeglasses ships and Mustache, with too few positives to
+/// show precision 0.90 with confidence, does not; the bundle labels 150 other images in agreement
+/// with their Face API labels, and the report and metadata say what was done.
 #[test]
 fn heads_trained_on_part_of_ffhq_label_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
@@ -101,7 +102,13 @@ fn heads_trained_on_part_of_ffhq_label_the_rest() {
         .success();
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(err.contains("missing.jpg") && err.contains("notes.jpg"), "{err}");
-    assert_eq!(err.matches("shipped").count(), 2, "both heads ship: {err}");
+    // Eyeglasses ships; Mustache (few positives in 300 images) cannot show its positive side
+    // at precision 0.90 with confidence, so it does not, and says why.
+    assert_eq!(err.matches("shipped").count(), 1, "one head ships: {err}");
+    assert!(
+        err.contains("Mustache") && err.contains("no band reaches precision 0.90 on both sides"),
+        "{err}"
+    );
     assert!(err.contains("300 images used (2 unreadable"), "{err}");
     let report = std::fs::read_to_string(tmp.path().join("out/glasses-report.md")).unwrap();
     assert!(
@@ -151,24 +158,22 @@ fn heads_trained_on_part_of_ffhq_label_the_rest() {
         .success();
     let b = read_all(&annotated);
     let paths = strings(&b, "path");
-    let (glasses, moustache) = (labels_of(&b, "Eyeglasses"), labels_of(&b, "Mustache"));
-    let (mut agree, mut labelled, mut m_agree, mut m_labelled) = (0, 0, 0, 0);
+    assert!(
+        b.column_by_name("Mustache").is_none(),
+        "a head that did not ship labels nothing"
+    );
+    let glasses = labels_of(&b, "Eyeglasses");
+    let (mut agree, mut labelled) = (0, 0);
     for i in 0..b.num_rows() {
         let id = Path::new(paths[i].as_deref().unwrap())
             .file_stem()
             .unwrap()
             .to_string_lossy()
             .to_string();
-        let (g, m) = labels[&id];
+        let (g, _) = labels[&id];
         if let Some(v) = glasses[i].filter(|v| *v != 0) {
             labelled += 1;
             agree += usize::from((v == 1) == g);
-        }
-        if let Some(v) = moustache[i].filter(|v| *v != 0)
-            && (m >= 0.4 || m <= 0.1)
-        {
-            m_labelled += 1;
-            m_agree += usize::from((v == 1) == (m >= 0.4));
         }
     }
     let n = b.num_rows();
@@ -180,10 +185,6 @@ fn heads_trained_on_part_of_ffhq_label_the_rest() {
     assert!(
         agree as f64 >= 0.93 * labelled as f64,
         "Eyeglasses {agree}/{labelled}"
-    );
-    assert!(
-        m_agree as f64 >= 0.88 * m_labelled as f64,
-        "Mustache {m_agree}/{m_labelled}"
     );
     let probs = floats(&b, "Eyeglasses_p");
     assert!(probs.iter().all(|p| p.is_some_and(|p| (0.0..=1.0).contains(&p))));
