@@ -35,16 +35,18 @@ const NAME: &str = "compare_attributes";
 #[derive(Debug, Default)]
 pub struct CompareAttributes;
 
-fn string_arg(exprs: &[Expr], i: usize, name: &str) -> Result<Option<String>> {
+/// Argument `i` (named `name` in errors) of the table function `func`, a constant string;
+/// `None` when it was not given. Shared by macsql's table functions.
+pub(crate) fn string_arg(func: &str, exprs: &[Expr], i: usize, name: &str) -> Result<Option<String>> {
     let Some(e) = exprs.get(i) else {
         return Ok(None);
     };
     match e {
         Expr::Literal(v, _) => match v.try_as_str() {
             Some(Some(s)) => Ok(Some(s.to_string())),
-            _ => plan_err!("{NAME}: argument `{name}` must be a string, got {v}"),
+            _ => plan_err!("{func}: argument `{name}` must be a string, got {v}"),
         },
-        other => plan_err!("{NAME}: argument `{name}` must be a constant string, got {other}"),
+        other => plan_err!("{func}: argument `{name}` must be a constant string, got {other}"),
     }
 }
 
@@ -57,9 +59,9 @@ impl TableFunctionImpl for CompareAttributes {
                 exprs.len()
             );
         }
-        let source = string_arg(exprs, 0, "table")?.unwrap_or_default();
-        let dataset = string_arg(exprs, 1, "dataset_column")?.unwrap_or_default();
-        let options = CompareOptions::parse(&string_arg(exprs, 2, "options")?.unwrap_or_default())?;
+        let source = string_arg(NAME, exprs, 0, "table")?.unwrap_or_default();
+        let dataset = string_arg(NAME, exprs, 1, "dataset_column")?.unwrap_or_default();
+        let options = CompareOptions::parse(&string_arg(NAME, exprs, 2, "options")?.unwrap_or_default())?;
         Ok(Arc::new(ComparisonTable {
             source,
             dataset,

@@ -15,6 +15,7 @@ pub mod prdc;
 pub mod row;
 pub mod sample;
 
+use crate::functions::compare_attributes::string_arg;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -46,19 +47,6 @@ const NAME: &str = "compare_embeddings";
 #[derive(Debug, Default)]
 pub struct CompareEmbeddings;
 
-fn string_arg(exprs: &[Expr], i: usize, name: &str) -> Result<Option<String>> {
-    let Some(e) = exprs.get(i) else {
-        return Ok(None);
-    };
-    match e {
-        Expr::Literal(v, _) => match v.try_as_str() {
-            Some(Some(s)) => Ok(Some(s.to_string())),
-            _ => plan_err!("{NAME}: argument `{name}` must be a string, got {v}"),
-        },
-        other => plan_err!("{NAME}: argument `{name}` must be a constant string, got {other}"),
-    }
-}
-
 impl TableFunctionImpl for CompareEmbeddings {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
@@ -68,9 +56,9 @@ impl TableFunctionImpl for CompareEmbeddings {
                 exprs.len()
             );
         }
-        let source = string_arg(exprs, 0, "table")?.unwrap_or_default();
-        let dataset = string_arg(exprs, 1, "dataset_column")?.unwrap_or_default();
-        let options = EmbeddingOptions::parse(&string_arg(exprs, 2, "options")?.unwrap_or_default())?;
+        let source = string_arg(NAME, exprs, 0, "table")?.unwrap_or_default();
+        let dataset = string_arg(NAME, exprs, 1, "dataset_column")?.unwrap_or_default();
+        let options = EmbeddingOptions::parse(&string_arg(NAME, exprs, 2, "options")?.unwrap_or_default())?;
         Ok(Arc::new(EmbeddingComparisonTable {
             source,
             dataset,

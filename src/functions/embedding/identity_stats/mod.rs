@@ -13,6 +13,7 @@ pub mod options;
 pub mod pairs;
 pub mod verification;
 
+use crate::functions::compare_attributes::string_arg;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -42,19 +43,6 @@ pub(crate) const NAME: &str = "identity_stats";
 #[derive(Debug, Default)]
 pub struct IdentityStats;
 
-fn string_arg(exprs: &[Expr], i: usize, name: &str) -> Result<Option<String>> {
-    let Some(e) = exprs.get(i) else {
-        return Ok(None);
-    };
-    match e {
-        Expr::Literal(v, _) => match v.try_as_str() {
-            Some(Some(s)) => Ok(Some(s.to_string())),
-            _ => plan_err!("{NAME}: argument `{name}` must be a string, got {v}"),
-        },
-        other => plan_err!("{NAME}: argument `{name}` must be a constant string, got {other}"),
-    }
-}
-
 impl TableFunctionImpl for IdentityStats {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
@@ -64,10 +52,10 @@ impl TableFunctionImpl for IdentityStats {
                 exprs.len()
             );
         }
-        let source = string_arg(exprs, 0, "table")?.unwrap_or_default();
-        let dataset = string_arg(exprs, 1, "dataset_column")?.unwrap_or_default();
-        let identity = string_arg(exprs, 2, "identity_column")?.unwrap_or_default();
-        let options = IdentityOptions::parse(&string_arg(exprs, 3, "options")?.unwrap_or_default())?;
+        let source = string_arg(NAME, exprs, 0, "table")?.unwrap_or_default();
+        let dataset = string_arg(NAME, exprs, 1, "dataset_column")?.unwrap_or_default();
+        let identity = string_arg(NAME, exprs, 2, "identity_column")?.unwrap_or_default();
+        let options = IdentityOptions::parse(&string_arg(NAME, exprs, 3, "options")?.unwrap_or_default())?;
         Ok(Arc::new(IdentityTable {
             source,
             dataset,
