@@ -1,205 +1,43 @@
-//! Nearest-neighbour passes over two sets of points, blocked and parallel: squared Euclidean
-//! distances from dot products and norms (|x|² + |y|² − 2 x·y, in f64), a block of reference
-//! rows at a time, so memory stays O(block) whatever the sizes.
+//! Nearest-neighbour passes over two sets of points, blocked and parallel. Dot products come
+//! from the f32 kernel ([`super::tile`]) a block of reference rows at a time (memory stays
+//! O(block) whatever the sizes); every decision is then taken on the exact f64 squared distance
+//! ([`Points::sq_dist`]): a comparison with a radius is settled from the f32 estimate only when
+//! its error bound cannot reach across, and a pair that might be a nearest neighbour is
+//! recomputed in f64. The results are therefore those of an f64 pass over every pair.
 
 use rayon::prelude::*;
 
+pub use super::points::Points;
+use super::tile::{self, NR, f32_at_or_above, f32_at_or_below};
+
 /// Query rows handed to one parallel task.
-const QUERY_CHUNK: usize = 32;
-/// Reference rows whose dot products with one query are computed together (256 x 128-d f64 =
-/// 256 KiB: a block stays in the L2 cache while a chunk of queries runs over it).
-const REF_BLOCK: usize = 256;
+const QUERY_CHUNK: usize = 64;
+/// Panels of reference rows (`NR` rows each) per block: 256 rows, 128 KiB of 128-d f32, in L2
+/// while a chunk of queries runs over it; the block's dot products (64 KiB) too.
+const BLOCK_PANELS: usize = 16;
+/// The row stride of a block of dot products.
+const STRIDE: usize = BLOCK_PANELS * NR;
 
-/// Points of one dimension, in f64, with their squared norms.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Points {
-    /// The dimension.
-    pub dim: usize,
-    /// The coordinates, row after row.
-    pub data: Vec<f64>,
-    /// Each row's squared norm, computed like a dot product (so |x|² + |x|² − 2 x·x is exactly
-    /// 0 for identical rows).
-    pub norms: Vec<f64>,
-}
-
-impl Points {
-    /// Points from rows of `dim` f32 values, one after the other.
-    pub fn new(dim: usize, rows: &[f32]) -> Self {
-        let data: Vec<f64> = rows.iter().map(|&x| f64::from(x)).collect();
-        let norms = data.chunks_exact(dim.max(1)).map(|r| dot(r, r)).collect();
-        Self { dim, data, norms }
-    }
-
-    /// The number of points.
-    pub fn len(&self) -> usize {
-        self.norms.len()
-    }
-
-    /// Whether there are no points.
-    pub fn is_empty(&self) -> bool {
-        self.norms.is_empty()
-    }
-
-    /// Row `i`.
-    pub fn row(&self, i: usize) -> &[f64] {
-        &self.data[i * self.dim..(i + 1) * self.dim]
-    }
-
-    /// The points scaled to unit length (a zero row stays zero), for cosine similarity.
-    pub fn normalised(&self) -> Self {
-        let mut data = self.data.clone();
-        for (r, n) in data.chunks_exact_mut(self.dim.max(1)).zip(&self.norms) {
-            if *n > 0.0 {
-                let s = 1.0 / n.sqrt();
-                r.iter_mut().for_each(|x| *x *= s);
-            }
-        }
-        let norms = data.chunks_exact(self.dim.max(1)).map(|r| dot(r, r)).collect();
-        Self {
-            dim: self.dim,
-            data,
-            norms,
-        }
-    }
-
-    /// The points at `rows`, in that order.
-    pub fn subset(&self, rows: &[usize]) -> Self {
-        let mut data = Vec::with_capacity(rows.len() * self.dim);
-        for &i in rows {
-            data.extend_from_slice(self.row(i));
-        }
-        Self {
-            dim: self.dim,
-            data,
-            norms: rows.iter().map(|&i| self.norms[i]).collect(),
-        }
+/// Calls `visit(start, len, dots)` for each block of rows `start..start + len` of `r`, where
+/// `dots[a * STRIDE + j]` is the f32 dot product of query `first + a` of `q` with row
+/// `start + j` (for the `count` queries `first..first + count`).
+fn scan(q: &Points, first: usize, count: usize, r: &Points, mut visit: impl FnMut(usize, usize, &[f32])) {
+    let dim = q.dim;
+    let queries = &q.rows32[first * dim..(first + count) * dim];
+    let mut dots = vec![0.0f32; count * STRIDE];
+    let panels = r.len().div_ceil(NR);
+    for p in (0..panels).step_by(BLOCK_PANELS) {
+        let n = BLOCK_PANELS.min(panels - p);
+        tile::dots(queries, &r.panels, p, n, &mut dots, STRIDE);
+        let start = p * NR;
+        visit(start, (n * NR).min(r.len() - start), &dots);
     }
 }
 
-/// x·y with four lanes of partial sums (the same order for every pair, vectorised).
+/// `base + offsets[j] - 2 dots[j]` for every `j`: an f32 squared distance shifted by the bounds.
 #[inline(always)]
-fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let (xc, xt) = x.as_chunks::<4>();
-    let (yc, yt) = y.as_chunks::<4>();
-    let mut acc = [0.0f64; 4];
-    for (a, b) in xc.iter().zip(yc) {
-        for l in 0..4 {
-            acc[l] += a[l] * b[l];
-        }
-    }
-    let tail: f64 = xt.iter().zip(yt).map(|(a, b)| a * b).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// `out[j] = q · refs[j]` for every row of `refs` (`dim` values each), with AVX2 when the
-/// processor has it.
-fn dots_into(q: &[f64], refs: &[f64], dim: usize, out: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2 (checked just above).
-        unsafe { dots_into_avx2(q, refs, dim, out) };
-        return;
-    }
-    dots_into_portable(q, refs, dim, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn dots_into_avx2(q: &[f64], refs: &[f64], dim: usize, out: &mut [f64]) {
-    dots_into_portable(q, refs, dim, out);
-}
-
-#[inline(always)]
-fn dots_into_portable(q: &[f64], refs: &[f64], dim: usize, out: &mut [f64]) {
-    for (o, r) in out.iter_mut().zip(refs.chunks_exact(dim)) {
-        *o = dot(q, r);
-    }
-}
-
-/// Four queries' dot products with one reference row, each summed exactly as [`dot`] sums it
-/// (so the results equal four calls of it), but loading the reference row once for all four:
-/// the distance passes are bound by loads, not arithmetic.
-#[inline(always)]
-fn dot4(q: [&[f64]; 4], r: &[f64]) -> [f64; 4] {
-    let (rc, rt) = r.as_chunks::<4>();
-    let qc = q.map(|x| x.as_chunks::<4>().0);
-    let mut acc = [[0.0f64; 4]; 4];
-    for (k, b) in rc.iter().enumerate() {
-        for (a, row) in acc.iter_mut().zip(&qc) {
-            let x = &row[k];
-            for l in 0..4 {
-                a[l] += x[l] * b[l];
-            }
-        }
-    }
-    let mut out = [0.0; 4];
-    for (o, (a, x)) in out.iter_mut().zip(acc.iter().zip(q)) {
-        let tail: f64 = x[rc.len() * 4..].iter().zip(rt).map(|(a, b)| a * b).sum();
-        *o = (a[0] + a[1]) + (a[2] + a[3]) + tail;
-    }
-    out
-}
-
-/// `out[j * 4 + m] = q[m] · refs[j]` for every row of `refs`, with AVX2 when the processor has it.
-fn dots4_into(q: [&[f64]; 4], refs: &[f64], dim: usize, out: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2 (checked just above).
-        unsafe { dots4_into_avx2(q, refs, dim, out) };
-        return;
-    }
-    dots4_into_portable(q, refs, dim, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn dots4_into_avx2(q: [&[f64]; 4], refs: &[f64], dim: usize, out: &mut [f64]) {
-    dots4_into_portable(q, refs, dim, out);
-}
-
-#[inline(always)]
-fn dots4_into_portable(q: [&[f64]; 4], refs: &[f64], dim: usize, out: &mut [f64]) {
-    for (o, r) in out.chunks_exact_mut(4).zip(refs.chunks_exact(dim)) {
-        o.copy_from_slice(&dot4(q, r));
-    }
-}
-
-/// Calls `visit(i, j, squared distance)` for the queries `first..first + count` of `q` against
-/// every row `j` of `r`, a block of `r` at a time, four queries at a time.
-fn scan(q: &Points, first: usize, count: usize, r: &Points, mut visit: impl FnMut(usize, usize, f64)) {
-    let dim = r.dim.max(1);
-    let mut buf = vec![0.0; REF_BLOCK * 4];
-    for start in (0..r.len()).step_by(REF_BLOCK) {
-        let end = (start + REF_BLOCK).min(r.len());
-        let refs = &r.data[start * r.dim..end * r.dim];
-        let mut i = first;
-        while i + 4 <= first + count {
-            let out = &mut buf[..(end - start) * 4];
-            dots4_into(
-                [q.row(i), q.row(i + 1), q.row(i + 2), q.row(i + 3)],
-                refs,
-                dim,
-                out,
-            );
-            for m in 0..4 {
-                let qn = q.norms[i + m];
-                for j in 0..end - start {
-                    let sq = (qn + r.norms[start + j] - 2.0 * out[j * 4 + m]).max(0.0);
-                    visit(i + m, start + j, sq);
-                }
-            }
-            i += 4;
-        }
-        for i in i..first + count {
-            let out = &mut buf[..end - start];
-            dots_into(q.row(i), refs, dim, out);
-            let qn = q.norms[i];
-            for (j, d) in out.iter().enumerate() {
-                let sq = (qn + r.norms[start + j] - 2.0 * d).max(0.0);
-                visit(i, start + j, sq);
-            }
-        }
-    }
+fn shifted(base: f32, offset: f32, dot: f32) -> f32 {
+    base + offset - 2.0 * dot
 }
 
 /// Each point's squared distance to its `k`-th nearest other point: the `k + 1`-th smallest
@@ -211,20 +49,61 @@ pub fn kth_neighbour_sq(points: &Points, k: usize) -> Vec<f64> {
         "kth_neighbour_sq: {} points for k = {k}",
         points.len()
     );
+    // Lower bounds: norm − slack, per reference row.
+    let low: Vec<f32> = points
+        .norms32
+        .iter()
+        .zip(&points.slack)
+        .map(|(n, s)| n - s)
+        .collect();
     let mut out = vec![0.0; points.len()];
     out.par_chunks_mut(QUERY_CHUNK).enumerate().for_each(|(c, out)| {
         let first = c * QUERY_CHUNK;
-        // The k + 1 smallest so far per query, ascending.
+        // The k + 1 smallest exact values so far per query, ascending.
         let mut best = vec![f64::INFINITY; out.len() * (k + 1)];
-        scan(points, first, out.len(), points, |i, _, sq| {
-            let b = &mut best[(i - first) * (k + 1)..(i - first + 1) * (k + 1)];
-            if sq < b[k] {
-                let mut p = k;
-                while p > 0 && b[p - 1] > sq {
-                    b[p] = b[p - 1];
-                    p -= 1;
+        let mut cand: Vec<(f32, usize)> = Vec::new();
+        scan(points, first, out.len(), points, |start, len, dots| {
+            let low = &low[start..start + len];
+            for (a, b) in best.chunks_exact_mut(k + 1).enumerate() {
+                let i = first + a;
+                let row = &dots[a * STRIDE..a * STRIDE + len];
+                let base = points.norms32[i] - points.slack[i];
+                // A row is skipped when its lower bound is above the current k+1-th value: it
+                // cannot be among the k + 1 nearest. NaN (overflow) is never skipped.
+                let t = f32_at_or_above(b[k]);
+                let near: u32 = row
+                    .iter()
+                    .zip(low)
+                    .map(|(&d, &o)| u32::from(!(shifted(base, o, d) > t)))
+                    .sum();
+                if near == 0 {
+                    continue;
                 }
-                b[p] = sq;
+                cand.clear();
+                for (j, (&d, &o)) in row.iter().zip(low).enumerate() {
+                    let lo = shifted(base, o, d);
+                    if !(lo > t) {
+                        cand.push((lo, start + j));
+                    }
+                }
+                // Nearest first, so the k + 1-th value falls fast and the rest are skipped.
+                if cand.len() > k + 1 {
+                    cand.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+                }
+                for &(lo, j) in &cand {
+                    if f64::from(lo) > b[k] {
+                        continue;
+                    }
+                    let sq = points.sq_dist(i, points, j);
+                    if sq < b[k] {
+                        let mut p = k;
+                        while p > 0 && b[p - 1] > sq {
+                            b[p] = b[p - 1];
+                            p -= 1;
+                        }
+                        b[p] = sq;
+                    }
+                }
             }
         });
         for (o, b) in out.iter_mut().zip(best.chunks_exact(k + 1)) {
@@ -239,62 +118,215 @@ pub fn kth_neighbour_sq(points: &Points, k: usize) -> Vec<f64> {
 pub struct Cross {
     /// For each point of P: how many Q balls (radius² `q_radii`) hold it strictly.
     pub p_in_q_balls: Vec<u32>,
-    /// For each point of P: the squared distance to its nearest point of Q.
-    pub p_nearest_q: Vec<f64>,
+    /// For each point of P: how many points of Q its own ball holds strictly (coverage: its
+    /// nearest point of Q is inside the ball exactly when this is not 0).
+    pub p_ball_holds: Vec<u32>,
     /// For each point of Q: how many P balls hold it strictly.
     pub q_in_p_balls: Vec<u32>,
-    /// For each point of Q: the squared distance to its nearest point of P.
-    pub q_nearest_p: Vec<f64>,
+    /// For each point of Q: how many points of P its own ball holds strictly.
+    pub q_ball_holds: Vec<u32>,
+}
+
+/// f32 bounds below and above each squared radius (`None`: no balls, −∞).
+fn radius_bounds(radii: Option<&[f64]>, n: usize) -> (Vec<f32>, Vec<f32>) {
+    match radii {
+        Some(r) => (
+            r.iter().map(|&x| f32_at_or_below(x)).collect(),
+            r.iter().map(|&x| f32_at_or_above(x)).collect(),
+        ),
+        None => (vec![f32::NEG_INFINITY; n], vec![f32::NEG_INFINITY; n]),
+    }
+}
+
+/// The per-task counts of Q's side of [`cross`], and the uncertain-pair marks of one block row.
+struct QSide {
+    in_p_balls: Vec<u32>,
+    ball_holds: Vec<u32>,
+    marks: Vec<u8>,
 }
 
 /// One pass over P x Q (parallel over chunks of P) with the squared k-NN radii of each set
-/// (`None`: no balls, counts stay 0).
+/// (`None`: no balls, counts stay 0). Each pair is compared with both radii (`<`, strictly).
 pub fn cross(p: &Points, p_radii: Option<&[f64]>, q: &Points, q_radii: Option<&[f64]>) -> Cross {
-    let none_p = vec![f64::NEG_INFINITY; p.len()];
-    let none_q = vec![f64::NEG_INFINITY; q.len()];
-    let rp = p_radii.unwrap_or(&none_p);
-    let rq = q_radii.unwrap_or(&none_q);
-    let mut p_side = vec![(0u32, f64::INFINITY); p.len()];
-    let fresh = || (vec![0u32; q.len()], vec![f64::INFINITY; q.len()]);
-    let (q_in, q_nn) = p_side
+    let (rp_lo, rp_hi) = radius_bounds(p_radii, p.len());
+    let (rq_lo, rq_hi) = radius_bounds(q_radii, q.len());
+    let rp = |i: usize| p_radii.map_or(f64::NEG_INFINITY, |r| r[i]);
+    let rq = |j: usize| q_radii.map_or(f64::NEG_INFINITY, |r| r[j]);
+    let q_up: Vec<f32> = q.norms32.iter().zip(&q.slack).map(|(n, s)| n + s).collect();
+    let q_dn: Vec<f32> = q.norms32.iter().zip(&q.slack).map(|(n, s)| n - s).collect();
+    let mut p_side = vec![(0u32, 0u32); p.len()];
+    let fresh = || QSide {
+        in_p_balls: vec![0; q.len()],
+        ball_holds: vec![0; q.len()],
+        marks: vec![0; STRIDE],
+    };
+    let q_side = p_side
         .par_chunks_mut(QUERY_CHUNK)
         .enumerate()
-        .fold(fresh, |(mut q_in, mut q_nn), (c, out)| {
+        .fold(fresh, |mut side, (c, out)| {
             let first = c * QUERY_CHUNK;
-            scan(p, first, out.len(), q, |i, j, sq| {
-                let o = &mut out[i - first];
-                o.0 += u32::from(sq < rq[j]);
-                o.1 = o.1.min(sq);
-                q_in[j] += u32::from(sq < rp[i]);
-                q_nn[j] = q_nn[j].min(sq);
+            scan(p, first, out.len(), q, |start, len, dots| {
+                let span = start..start + len;
+                for (a, o) in out.iter_mut().enumerate() {
+                    let i = first + a;
+                    let (up, dn) = (p.norms32[i] + p.slack[i], p.norms32[i] - p.slack[i]);
+                    let row = Row {
+                        dots: &dots[a * STRIDE..a * STRIDE + len],
+                        up: &q_up[span.clone()],
+                        dn: &q_dn[span.clone()],
+                        rq_lo: &rq_lo[span.clone()],
+                        rq_hi: &rq_hi[span.clone()],
+                    };
+                    let (in_q, holds, uncertain) = row.settle(
+                        (up, dn),
+                        (rp_lo[i], rp_hi[i]),
+                        &mut side.in_p_balls[span.clone()],
+                        &mut side.ball_holds[span.clone()],
+                        &mut side.marks[..len],
+                    );
+                    o.0 += in_q;
+                    o.1 += holds;
+                    if !uncertain {
+                        continue;
+                    }
+                    // The pairs the f32 bounds could not settle, in f64.
+                    for (j, &m) in side.marks[..len].iter().enumerate() {
+                        if m == 0 {
+                            continue;
+                        }
+                        let sq = p.sq_dist(i, q, start + j);
+                        if m & 1 != 0 && sq < rq(start + j) {
+                            o.0 += 1;
+                            side.ball_holds[start + j] += 1;
+                        }
+                        if m & 2 != 0 && sq < rp(i) {
+                            o.1 += 1;
+                            side.in_p_balls[start + j] += 1;
+                        }
+                    }
+                }
             });
-            (q_in, q_nn)
+            side
         })
-        .reduce(fresh, |(mut a_in, mut a_nn), (b_in, b_nn)| {
-            a_in.iter_mut().zip(b_in).for_each(|(a, b)| *a += b);
-            a_nn.iter_mut().zip(b_nn).for_each(|(a, b)| *a = a.min(b));
-            (a_in, a_nn)
+        .reduce(fresh, |mut a, b| {
+            a.in_p_balls
+                .iter_mut()
+                .zip(b.in_p_balls)
+                .for_each(|(x, y)| *x += y);
+            a.ball_holds
+                .iter_mut()
+                .zip(b.ball_holds)
+                .for_each(|(x, y)| *x += y);
+            a
         });
     Cross {
         p_in_q_balls: p_side.iter().map(|s| s.0).collect(),
-        p_nearest_q: p_side.iter().map(|s| s.1).collect(),
-        q_in_p_balls: q_in,
-        q_nearest_p: q_nn,
+        p_ball_holds: p_side.iter().map(|s| s.1).collect(),
+        q_in_p_balls: q_side.in_p_balls,
+        q_ball_holds: q_side.ball_holds,
+    }
+}
+
+/// One query of P against a block of Q in [`cross`]: the f32 dot products and, per row of Q,
+/// its squared norm plus and minus its slack and the f32 bounds of its squared radius.
+struct Row<'a> {
+    dots: &'a [f32],
+    up: &'a [f32],
+    dn: &'a [f32],
+    rq_lo: &'a [f32],
+    rq_hi: &'a [f32],
+}
+
+impl Row<'_> {
+    /// Counts the comparisons the f32 bounds settle: returns (Q balls holding the query, Q
+    /// points inside the query's ball, whether any pair is unsettled), adds to Q's counts, and
+    /// marks each unsettled pair (bit 0: against Q's radius, bit 1: against P's).
+    #[inline]
+    fn settle(
+        &self,
+        (up, dn): (f32, f32),
+        (rp_lo, rp_hi): (f32, f32),
+        q_in_p: &mut [u32],
+        q_holds: &mut [u32],
+        marks: &mut [u8],
+    ) -> (u32, u32, bool) {
+        let n = self.dots.len();
+        let (up_j, dn_j, rq_lo, rq_hi) = (&self.up[..n], &self.dn[..n], &self.rq_lo[..n], &self.rq_hi[..n]);
+        let (q_in_p, q_holds, marks) = (&mut q_in_p[..n], &mut q_holds[..n], &mut marks[..n]);
+        let (mut in_q, mut holds, mut open) = (0u32, 0u32, 0u8);
+        for j in 0..n {
+            let hi = shifted(up, up_j[j], self.dots[j]);
+            let lo = shifted(dn, dn_j[j], self.dots[j]);
+            // Certainly inside: the largest the distance can be is below the radius' lower
+            // bound; certainly outside: the smallest is at or above its upper bound.
+            let (in_a, out_a) = (hi < rq_lo[j], lo >= rq_hi[j]);
+            let (in_b, out_b) = (hi < rp_lo, lo >= rp_hi);
+            in_q += u32::from(in_a);
+            q_holds[j] += u32::from(in_a);
+            holds += u32::from(in_b);
+            q_in_p[j] += u32::from(in_b);
+            let m = u8::from(!(in_a | out_a)) | (u8::from(!(in_b | out_b)) << 1);
+            marks[j] = m;
+            open |= m;
+        }
+        (in_q, holds, open != 0)
     }
 }
 
 /// For each query, the largest cosine similarity to a gallery point (both sets normalised with
 /// [`Points::normalised`]); NaN for a zero query or an empty gallery.
 pub fn best_similarity(queries: &Points, gallery: &Points) -> Vec<f64> {
+    // Zero gallery rows are never matched: their f32 value is pushed to −∞.
+    let skip: Vec<f32> = gallery
+        .norms
+        .iter()
+        .map(|&n| if n > 0.0 { 0.0 } else { f32::NEG_INFINITY })
+        .collect();
     let mut out = vec![f64::NAN; queries.len()];
     out.par_chunks_mut(QUERY_CHUNK).enumerate().for_each(|(c, out)| {
         let first = c * QUERY_CHUNK;
+        // The best exact similarity so far per query.
         let mut best = vec![f64::NEG_INFINITY; out.len()];
-        // Unit rows: x·y = (|x|² + |y|² − d²) / 2 = 1 − d² / 2.
-        scan(queries, first, out.len(), gallery, |i, j, sq| {
-            if gallery.norms[j] > 0.0 {
-                let b = &mut best[i - first];
-                *b = b.max((queries.norms[i] + gallery.norms[j] - sq) / 2.0);
+        let mut cand: Vec<(f32, usize)> = Vec::new();
+        scan(queries, first, out.len(), gallery, |start, len, dots| {
+            let (skip, slack) = (&skip[start..start + len], &gallery.slack[start..start + len]);
+            for (a, b) in best.iter_mut().enumerate() {
+                let i = first + a;
+                if !(queries.norms[i] > 0.0) {
+                    continue;
+                }
+                // x·y in f32 is within half the squared distance's slack of the exact
+                // (|x|² + |y|² − d²) / 2; the full slack is used.
+                let row = &dots[a * STRIDE..a * STRIDE + len];
+                let ki = queries.slack[i];
+                let mut floor = f32::NEG_INFINITY;
+                for ((&d, &s), &k) in row.iter().zip(skip).zip(slack) {
+                    let lo = d + s - (ki + k);
+                    if lo > floor {
+                        floor = lo;
+                    }
+                }
+                // No exact value can be below the best lower bound: rows whose upper bound
+                // is below it are skipped (NaN never is).
+                let floor = f32_at_or_below(b.max(f64::from(floor)));
+                cand.clear();
+                for (j, ((&d, &s), &k)) in row.iter().zip(skip).zip(slack).enumerate() {
+                    let hi = d + s + (ki + k);
+                    if !(hi < floor) {
+                        cand.push((hi, start + j));
+                    }
+                }
+                if cand.len() > 1 {
+                    cand.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
+                }
+                for &(hi, j) in &cand {
+                    if f64::from(hi) < *b || !(gallery.norms[j] > 0.0) {
+                        continue;
+                    }
+                    let sq = queries.sq_dist(i, gallery, j);
+                    // Unit rows: x·y = (|x|² + |y|² − d²) / 2 = 1 − d² / 2.
+                    *b = b.max((queries.norms[i] + gallery.norms[j] - sq) / 2.0);
+                }
             }
         });
         for (k, (o, b)) in out.iter_mut().zip(best).enumerate() {
@@ -315,10 +347,6 @@ mod tests {
         Points::new(rows[0].len(), &flat)
     }
 
-    fn brute_sq(a: &[f64], b: &[f64]) -> f64 {
-        a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
-    }
-
     fn cloud(n: usize, dim: usize, seed: u32) -> Points {
         let flat: Vec<f32> = (0..n * dim)
             .map(|i| ((i as f32 * 0.37 + seed as f32).sin() * 3.0).fract())
@@ -326,16 +354,46 @@ mod tests {
         Points::new(dim, &flat)
     }
 
-    #[test]
-    fn kth_neighbours_match_brute_force_across_blocks() {
-        let p = cloud(300, 7, 1);
-        for k in [1, 3] {
-            let r = kth_neighbour_sq(&p, k);
-            for i in [0, 31, 32, 299] {
-                let mut d: Vec<f64> = (0..p.len()).map(|j| brute_sq(p.row(i), p.row(j))).collect();
-                d.sort_by(f64::total_cmp);
-                assert!((r[i] - d[k]).abs() < 1e-9, "k={k} i={i}: {} vs {}", r[i], d[k]);
+    /// Every exact squared distance from row `i` of `a` to the rows of `b`.
+    fn all_sq(a: &Points, i: usize, b: &Points) -> Vec<f64> {
+        (0..b.len()).map(|j| a.sq_dist(i, b, j)).collect()
+    }
+
+    /// What [`cross`] must give, pair by pair in f64.
+    fn naive_cross(p: &Points, rp: &[f64], q: &Points, rq: &[f64]) -> Cross {
+        let mut c = Cross {
+            p_in_q_balls: vec![0; p.len()],
+            p_ball_holds: vec![0; p.len()],
+            q_in_p_balls: vec![0; q.len()],
+            q_ball_holds: vec![0; q.len()],
+        };
+        for i in 0..p.len() {
+            for (j, sq) in all_sq(p, i, q).into_iter().enumerate() {
+                let (a, b) = (u32::from(sq < rq[j]), u32::from(sq < rp[i]));
+                c.p_in_q_balls[i] += a;
+                c.q_ball_holds[j] += a;
+                c.p_ball_holds[i] += b;
+                c.q_in_p_balls[j] += b;
             }
+        }
+        c
+    }
+
+    fn naive_kth(p: &Points, k: usize) -> Vec<f64> {
+        (0..p.len())
+            .map(|i| {
+                let mut d = all_sq(p, i, p);
+                d.sort_by(f64::total_cmp);
+                d[k]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kth_neighbours_equal_the_f64_values_across_blocks() {
+        let p = cloud(600, 37, 1);
+        for k in [1, 3, 5] {
+            assert_eq!(kth_neighbour_sq(&p, k), naive_kth(&p, k), "k = {k}");
         }
         // A duplicate: the radius of k = 1 is exactly 0.
         let dup = points(&[&[1.0, 2.0], &[1.0, 2.0], &[5.0, 5.0]]);
@@ -343,41 +401,44 @@ mod tests {
     }
 
     #[test]
-    fn cross_counts_match_brute_force_both_ways() {
-        let (p, q) = (cloud(70, 5, 2), cloud(45, 5, 9));
+    fn cross_counts_equal_the_f64_comparisons_both_ways() {
+        let (p, q) = (cloud(300, 21, 2), cloud(290, 21, 9));
         let (rp, rq) = (kth_neighbour_sq(&p, 2), kth_neighbour_sq(&q, 2));
-        let c = cross(&p, Some(&rp), &q, Some(&rq));
-        for j in 0..q.len() {
-            let d: Vec<f64> = (0..p.len()).map(|i| brute_sq(p.row(i), q.row(j))).collect();
-            let inside = (0..p.len()).filter(|&i| d[i] < rp[i]).count() as u32;
-            assert_eq!(c.q_in_p_balls[j], inside);
-            let nn = d.iter().copied().fold(f64::INFINITY, f64::min);
-            assert!((c.q_nearest_p[j] - nn).abs() < 1e-9);
-        }
-        for i in 0..p.len() {
-            let inside = (0..q.len())
-                .filter(|&j| brute_sq(p.row(i), q.row(j)) < rq[j])
-                .count();
-            assert_eq!(c.p_in_q_balls[i] as usize, inside);
-        }
+        assert_eq!(cross(&p, Some(&rp), &q, Some(&rq)), naive_cross(&p, &rp, &q, &rq));
         let none = cross(&p, None, &q, None);
         assert!(
-            none.p_in_q_balls
-                .iter()
-                .chain(&none.q_in_p_balls)
-                .all(|&n| n == 0)
+            [
+                &none.p_in_q_balls,
+                &none.p_ball_holds,
+                &none.q_in_p_balls,
+                &none.q_ball_holds
+            ]
+            .iter()
+            .all(|v| v.iter().all(|&n| n == 0))
         );
     }
 
+    /// Points on a line near x = 1 (squared norms about 1): their squared distances (2⁻⁴⁰
+    /// and so on) are far below what f32 resolves next to the norms (2⁻²⁴), so the f32
+    /// estimate alone cannot tell a point just inside a ball from one on its edge.
     #[test]
-    fn four_queries_at_once_sum_exactly_as_one() {
-        let p = cloud(9, 131, 4);
-        for j in 0..p.len() {
-            let four = dot4([p.row(0), p.row(1), p.row(2), p.row(3)], p.row(j));
-            for (m, v) in four.iter().enumerate() {
-                assert_eq!(v.to_bits(), dot(p.row(m), p.row(j)).to_bits());
-            }
-        }
+    fn near_ties_that_f32_cannot_see_are_settled_in_f64() {
+        let e = 2f32.powi(-20);
+        let p = points(&[&[1.0], &[1.0 + e], &[1.0 + 3.0 * e], &[1.0 + 7.0 * e]]);
+        // Q: one point on the edge of P's first ball (2⁻⁴⁰ from it, not inside: strict), one
+        // just inside it, one far.
+        let q = points(&[&[1.0 - e], &[1.0 - e / 2.0], &[3.0]]);
+        let rp = kth_neighbour_sq(&p, 1);
+        assert_eq!(rp, naive_kth(&p, 1));
+        assert_eq!(rp[0], f64::from(e).powi(2));
+        let rq = vec![1e-30; q.len()];
+        let c = cross(&p, Some(&rp), &q, Some(&rq));
+        assert_eq!(c, naive_cross(&p, &rp, &q, &rq));
+        assert_eq!(c.q_in_p_balls[..2], [0, 1]);
+        // The f32 estimate alone gets the edge point wrong one way or the other: its value for
+        // the edge pair and for the inside pair cannot be told apart from the radius.
+        let f32_sq = |j: usize| p.norms32[0] + q.norms32[j] - 2.0 * (p.rows32[0] * q.rows32[j]);
+        assert_eq!(f32_sq(0) < rp[0] as f32, f32_sq(1) < rp[0] as f32);
     }
 
     #[test]
@@ -388,5 +449,19 @@ mod tests {
         assert!((s[0] - 0.5f64.sqrt()).abs() < 1e-12);
         assert!(s[1].abs() < 1e-12);
         assert!(s[2].is_nan());
+    }
+
+    #[test]
+    fn best_similarity_equals_the_f64_maximum() {
+        let (q, g) = (cloud(150, 24, 3).normalised(), cloud(700, 24, 5).normalised());
+        let s = best_similarity(&q, &g);
+        for (i, got) in s.iter().enumerate() {
+            let want = all_sq(&q, i, &g)
+                .iter()
+                .enumerate()
+                .map(|(j, sq)| (q.norms[i] + g.norms[j] - sq) / 2.0)
+                .fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(got.to_bits(), want.to_bits(), "query {i}");
+        }
     }
 }

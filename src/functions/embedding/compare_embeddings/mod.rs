@@ -11,9 +11,11 @@ pub mod copies;
 pub mod fd;
 pub mod knn;
 pub mod options;
+pub mod points;
 pub mod prdc;
 pub mod row;
 pub mod sample;
+pub mod tile;
 
 use crate::functions::compare_attributes::string_arg;
 use std::collections::{BTreeMap, HashMap};
@@ -312,10 +314,10 @@ fn compare_pair(
         ));
     }
     // PRDC with P as the real set.
-    let (p_in_q, p_nn, q_in_p) = if p_first {
-        (&c.p_in_q_balls, &c.p_nearest_q, &c.q_in_p_balls)
+    let (p_in_q, p_holds, q_in_p) = if p_first {
+        (&c.p_in_q_balls, &c.p_ball_holds, &c.q_in_p_balls)
     } else {
-        (&c.q_in_p_balls, &c.q_nearest_p, &c.p_in_q_balls)
+        (&c.q_in_p_balls, &c.q_ball_holds, &c.p_in_q_balls)
     };
     match &p.radii {
         None => notes.push(format!(
@@ -329,7 +331,7 @@ fn compare_pair(
             o.k
         )),
         Some(radii) => {
-            let f = prdc::prdc(o.k, radii, p_in_q, p_nn, q_in_p);
+            let f = prdc::prdc(o.k, radii, p_in_q, p_holds, q_in_p);
             row.precision = Some(f.precision);
             row.density = Some(f.density);
             row.coverage = Some(f.coverage);

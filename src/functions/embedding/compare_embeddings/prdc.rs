@@ -14,14 +14,15 @@ pub struct Prdc {
     pub coverage: f64,
 }
 
-/// PRDC from, for each real point, its squared ball radius, the fake balls holding it and its
-/// nearest fake point (squared), and for each fake point the real balls holding it. Every
-/// comparison is strict (`<`), as in the `prdc` package.
+/// PRDC from, for each real point, its squared ball radius, the fake balls holding it and the
+/// fake points its own ball holds, and for each fake point the real balls holding it. Every
+/// comparison is strict (`<`), as in the `prdc` package; its coverage asks whether the nearest
+/// fake point is inside the ball, which is whether the ball holds any fake point.
 pub fn prdc(
     k: usize,
     real_radii: &[f64],
     real_in_fake_balls: &[u32],
-    real_nearest_fake: &[f64],
+    real_ball_holds: &[u32],
     fake_in_real_balls: &[u32],
 ) -> Prdc {
     let (nr, nf) = (real_radii.len() as f64, fake_in_real_balls.len() as f64);
@@ -30,14 +31,7 @@ pub fn prdc(
         precision: share(fake_in_real_balls.iter().filter(|&&c| c > 0).count(), nf),
         recall: share(real_in_fake_balls.iter().filter(|&&c| c > 0).count(), nr),
         density: fake_in_real_balls.iter().map(|&c| f64::from(c)).sum::<f64>() / (k as f64 * nf),
-        coverage: share(
-            real_nearest_fake
-                .iter()
-                .zip(real_radii)
-                .filter(|(d, r)| d < r)
-                .count(),
-            nr,
-        ),
+        coverage: share(real_ball_holds.iter().filter(|&&c| c > 0).count(), nr),
     }
 }
 
@@ -48,11 +42,11 @@ mod tests {
     #[test]
     fn shares_follow_the_definitions() {
         // Two real points (radii² 1 and 4), three fake points.
-        let p = prdc(2, &[1.0, 4.0], &[0, 3], &[1.0, 0.5], &[2, 0, 1]);
+        let p = prdc(2, &[1.0, 4.0], &[0, 3], &[0, 2], &[2, 0, 1]);
         assert_eq!(p.precision, 2.0 / 3.0);
         assert_eq!(p.recall, 0.5);
         assert_eq!(p.density, 3.0 / 6.0);
-        // Point 0's nearest fake is at the edge of its ball (1 < 1 is false): not covered.
+        // Point 0's ball holds no fake point (one on its edge is not inside): not covered.
         assert_eq!(p.coverage, 0.5);
     }
 }
