@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 pub use super::points::Points;
-use super::tile::{self, NR, f32_at_or_above, f32_at_or_below};
+use super::tile::{self, NR, f32_at_or_above, f32_at_or_below, not_above, not_below};
 
 /// Query rows handed to one parallel task.
 const QUERY_CHUNK: usize = 64;
@@ -74,7 +74,7 @@ pub fn kth_neighbour_sq(points: &Points, k: usize) -> Vec<f64> {
                 let near: u32 = row
                     .iter()
                     .zip(low)
-                    .map(|(&d, &o)| u32::from(!(shifted(base, o, d) > t)))
+                    .map(|(&d, &o)| u32::from(not_above(shifted(base, o, d), t)))
                     .sum();
                 if near == 0 {
                     continue;
@@ -82,7 +82,7 @@ pub fn kth_neighbour_sq(points: &Points, k: usize) -> Vec<f64> {
                 cand.clear();
                 for (j, (&d, &o)) in row.iter().zip(low).enumerate() {
                     let lo = shifted(base, o, d);
-                    if !(lo > t) {
+                    if not_above(lo, t) {
                         cand.push((lo, start + j));
                     }
                 }
@@ -292,7 +292,7 @@ pub fn best_similarity(queries: &Points, gallery: &Points) -> Vec<f64> {
             let (skip, slack) = (&skip[start..start + len], &gallery.slack[start..start + len]);
             for (a, b) in best.iter_mut().enumerate() {
                 let i = first + a;
-                if !(queries.norms[i] > 0.0) {
+                if queries.norms[i].is_nan() || queries.norms[i] <= 0.0 {
                     continue;
                 }
                 // x·y in f32 is within half the squared distance's slack of the exact
@@ -312,7 +312,7 @@ pub fn best_similarity(queries: &Points, gallery: &Points) -> Vec<f64> {
                 cand.clear();
                 for (j, ((&d, &s), &k)) in row.iter().zip(skip).zip(slack).enumerate() {
                     let hi = d + s + (ki + k);
-                    if !(hi < floor) {
+                    if not_below(hi, floor) {
                         cand.push((hi, start + j));
                     }
                 }
@@ -320,7 +320,7 @@ pub fn best_similarity(queries: &Points, gallery: &Points) -> Vec<f64> {
                     cand.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
                 }
                 for &(hi, j) in &cand {
-                    if f64::from(hi) < *b || !(gallery.norms[j] > 0.0) {
+                    if f64::from(hi) < *b || gallery.norms[j].is_nan() || gallery.norms[j] <= 0.0 {
                         continue;
                     }
                     let sq = queries.sq_dist(i, gallery, j);
@@ -367,9 +367,9 @@ mod tests {
             q_in_p_balls: vec![0; q.len()],
             q_ball_holds: vec![0; q.len()],
         };
-        for i in 0..p.len() {
+        for (i, &r) in rp.iter().enumerate() {
             for (j, sq) in all_sq(p, i, q).into_iter().enumerate() {
-                let (a, b) = (u32::from(sq < rq[j]), u32::from(sq < rp[i]));
+                let (a, b) = (u32::from(sq < rq[j]), u32::from(sq < r));
                 c.p_in_q_balls[i] += a;
                 c.q_ball_holds[j] += a;
                 c.p_ball_holds[i] += b;

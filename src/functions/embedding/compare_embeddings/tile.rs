@@ -1,13 +1,11 @@
 //! The float32 dot-product micro-kernel of the nearest-neighbour passes: reference rows packed
-//! in panels of [`NR`] (coordinate-major, so one load brings a coordinate of 16 rows), four
-//! queries against one panel at a time in a 4 x 16 tile of registers, and the bound on its
+//! in panels of [`NR`] (coordinate-major, so one load brings a coordinate of 16 rows), four to
+//! eight queries against one panel at a time in a tile of registers, and the bound on its
 //! rounding error that lets every strict comparison be settled exactly (in f64) when the f32
 //! value alone cannot settle it.
 
-/// Reference rows per panel (two AVX registers of f32).
+/// Reference rows per panel (two AVX2 registers of f32, one AVX-512).
 pub const NR: usize = 16;
-/// Queries per register tile.
-const MR: usize = 4;
 
 /// The unit roundoff of f32 (2⁻²⁴).
 const U32: f64 = f32::EPSILON as f64 / 2.0;
@@ -35,6 +33,21 @@ pub fn f32_at_or_above(x: f64) -> f32 {
 pub fn f32_at_or_below(x: f64) -> f32 {
     let y = x as f32;
     if f64::from(y) > x { y.next_down() } else { y }
+}
+
+/// Whether `x` is not above `t`: true when `x <= t` and when `x` is NaN (an estimate that
+/// overflowed is never ruled out; it is checked in f64).
+#[inline(always)]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+pub fn not_above(x: f32, t: f32) -> bool {
+    !(x > t)
+}
+
+/// Whether `x` is not below `t`: true when `x >= t` and when `x` is NaN.
+#[inline(always)]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+pub fn not_below(x: f32, t: f32) -> bool {
+    !(x < t)
 }
 
 /// Rows of `dim` f32 values packed for the kernel: panel `p` holds rows `p * NR ..` coordinate
@@ -71,8 +84,8 @@ impl Panels {
 
 /// `out[a * stride + j] = q_a · r_j` for the query rows `queries` (row after row, `dim` values
 /// each) and the reference rows of panels `first..first + count` of `refs` (`j` counted from the
-/// first row of panel `first`; `stride` at least `count * NR`), with AVX2 and FMA when the
-/// processor has them.
+/// first row of panel `first`; `stride` at least `count * NR`), with AVX-512 (8 queries a
+/// tile) or AVX2 and FMA (6 queries) when the processor has them, 4 queries otherwise.
 pub fn dots(queries: &[f32], refs: &Panels, first: usize, count: usize, out: &mut [f32], stride: usize) {
     let dim = refs.dim;
     if dim == 0 {
@@ -81,24 +94,37 @@ pub fn dots(queries: &[f32], refs: &Panels, first: usize, count: usize, out: &mu
     assert!(stride >= count * NR && out.len() >= (queries.len() / dim) * stride);
     let panels = refs.panels(first, count);
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the processor has AVX2 and FMA (checked just above).
-        unsafe { dots_avx2_fma(queries, panels, dim, out, stride) };
-        return;
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the processor has AVX-512F (checked just above).
+            unsafe { dots_avx512(queries, panels, dim, out, stride) };
+            return;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the processor has AVX2 and FMA (checked just above).
+            unsafe { dots_avx2_fma(queries, panels, dim, out, stride) };
+            return;
+        }
     }
-    dots_portable::<false>(queries, panels, dim, out, stride);
+    dots_portable::<4, false>(queries, panels, dim, out, stride);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn dots_avx512(queries: &[f32], panels: &[f32], dim: usize, out: &mut [f32], stride: usize) {
+    dots_portable::<8, true>(queries, panels, dim, out, stride);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn dots_avx2_fma(queries: &[f32], panels: &[f32], dim: usize, out: &mut [f32], stride: usize) {
-    dots_portable::<true>(queries, panels, dim, out, stride);
+    dots_portable::<6, true>(queries, panels, dim, out, stride);
 }
 
-/// The kernel: for each panel (it stays in L1), every group of four queries (the last group
+/// The kernel: for each panel (it stays in L1), every group of `MR` queries (the last group
 /// padded with copies of the last query, whose results are dropped).
 #[inline(always)]
-fn dots_portable<const FMA: bool>(
+fn dots_portable<const MR: usize, const FMA: bool>(
     queries: &[f32],
     panels: &[f32],
     dim: usize,
@@ -113,7 +139,7 @@ fn dots_portable<const FMA: bool>(
     for (p, panel) in panels.chunks_exact(NR * dim).enumerate() {
         for a0 in (0..n).step_by(MR) {
             let q: [&[f32]; MR] = std::array::from_fn(|m| row((a0 + m).min(n - 1)));
-            let tile = tile::<FMA>(q, panel, dim);
+            let tile = tile::<MR, FMA>(q, panel, dim);
             for (m, t) in tile.iter().enumerate().take(n - a0) {
                 let at = (a0 + m) * stride + p * NR;
                 out[at..at + NR].copy_from_slice(t);
@@ -122,9 +148,9 @@ fn dots_portable<const FMA: bool>(
     }
 }
 
-/// Four queries' dot products with the `NR` rows of one panel, accumulated in registers.
+/// `MR` queries' dot products with the `NR` rows of one panel, accumulated in registers.
 #[inline(always)]
-fn tile<const FMA: bool>(q: [&[f32]; MR], panel: &[f32], dim: usize) -> [[f32; NR]; MR] {
+fn tile<const MR: usize, const FMA: bool>(q: [&[f32]; MR], panel: &[f32], dim: usize) -> [[f32; NR]; MR] {
     let q: [&[f32]; MR] = q.map(|r| &r[..dim]);
     let mut acc = [[0.0f32; NR]; MR];
     for (k, g) in panel.chunks_exact(NR).take(dim).enumerate() {
@@ -149,29 +175,53 @@ mod tests {
             .collect()
     }
 
+    type Kernel = fn(&[f32], &Panels, usize, usize, &mut [f32], usize);
+
+    /// Every variant of the kernel (the one this processor runs, and the portable ones).
+    fn variants() -> Vec<(&'static str, Kernel)> {
+        fn portable<const MR: usize, const FMA: bool>(
+            q: &[f32],
+            r: &Panels,
+            first: usize,
+            count: usize,
+            out: &mut [f32],
+            stride: usize,
+        ) {
+            dots_portable::<MR, FMA>(q, r.panels(first, count), r.dim, out, stride);
+        }
+        vec![
+            ("dispatched", dots),
+            ("4, no FMA", portable::<4, false>),
+            ("6, FMA", portable::<6, true>),
+            ("8, FMA", portable::<8, true>),
+        ]
+    }
+
     #[test]
     fn dots_match_f64_within_the_bound_for_any_shape() {
         // Query counts and reference counts that are not multiples of the tile sizes.
-        for (nq, nr, dim) in [(1, 1, 1), (5, 17, 3), (9, 40, 130), (4, 16, 128)] {
-            let (q, r) = (rows(nq, dim, 1.0), rows(nr, dim, 2.0));
-            let panels = Panels::pack(dim, &r);
-            let count = nr.div_ceil(NR);
-            let stride = count * NR + 3;
-            let mut out = vec![f32::NAN; nq * stride];
-            dots(&q, &panels, 0, count, &mut out, stride);
-            for a in 0..nq {
-                for j in 0..nr {
-                    let (x, y) = (&q[a * dim..(a + 1) * dim], &r[j * dim..(j + 1) * dim]);
-                    let exact: f64 = x.iter().zip(y).map(|(u, v)| f64::from(*u) * f64::from(*v)).sum();
-                    let nx: f64 = x.iter().map(|u| f64::from(*u).powi(2)).sum();
-                    let ny: f64 = y.iter().map(|u| f64::from(*u).powi(2)).sum();
-                    let got = f64::from(out[a * stride + j]);
-                    // The dot product's share of the bound (half of the squared distance's).
-                    let bound = f64::from(slack_factor(dim)) * (nx + ny) / 4.0;
-                    assert!(
-                        (got - exact).abs() <= bound,
-                        "{nq}x{nr}x{dim} ({a},{j}): {got} vs {exact}"
-                    );
+        for (name, kernel) in variants() {
+            for (nq, nr, dim) in [(1, 1, 1), (5, 17, 3), (9, 40, 130), (4, 16, 128)] {
+                let (q, r) = (rows(nq, dim, 1.0), rows(nr, dim, 2.0));
+                let panels = Panels::pack(dim, &r);
+                let count = nr.div_ceil(NR);
+                let stride = count * NR + 3;
+                let mut out = vec![f32::NAN; nq * stride];
+                kernel(&q, &panels, 0, count, &mut out, stride);
+                for a in 0..nq {
+                    for j in 0..nr {
+                        let (x, y) = (&q[a * dim..(a + 1) * dim], &r[j * dim..(j + 1) * dim]);
+                        let exact: f64 = x.iter().zip(y).map(|(u, v)| f64::from(*u) * f64::from(*v)).sum();
+                        let nx: f64 = x.iter().map(|u| f64::from(*u).powi(2)).sum();
+                        let ny: f64 = y.iter().map(|u| f64::from(*u).powi(2)).sum();
+                        let got = f64::from(out[a * stride + j]);
+                        // The dot product's share of the bound (half of the squared distance's).
+                        let bound = f64::from(slack_factor(dim)) * (nx + ny) / 4.0;
+                        assert!(
+                            (got - exact).abs() <= bound,
+                            "{name} {nq}x{nr}x{dim} ({a},{j}): {got} vs {exact}"
+                        );
+                    }
                 }
             }
         }
@@ -201,5 +251,6 @@ mod tests {
         }
         assert_eq!(f32_at_or_above(0.5), 0.5);
         assert_eq!(f32_at_or_below(1e300), f32::MAX);
+        assert!(not_above(f32::NAN, 0.0) && not_below(f32::NAN, 0.0) && !not_above(1.0, 0.0));
     }
 }
