@@ -8,6 +8,7 @@
 //! summed in f64 ([`moments`]) and partitions merge exactly (the state is n, mean and the
 //! packed co-moment triangle).
 
+pub mod groups;
 pub mod moments;
 
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility};
 
 use super::vectors::{
     Dimension, check_embedding_type, fixed_f32_values, integer_lists_as_floats, visit_rows,
@@ -131,6 +132,14 @@ impl AggregateUDFImpl for EmbeddingStats {
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(StatsAccumulator::default()))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(groups::StatsGroups::default()))
     }
 }
 

@@ -1,10 +1,12 @@
 //! Count, mean and co-moment of a set of vectors in f64, one pass over each batch and mergeable
-//! (Chan, Golub and LeVeque's parallel update), and the blocked kernel that sums a batch's
-//! centred outer products.
+//! (Chan, Golub and LeVeque's parallel update), and the register-tiled kernel that sums a
+//! batch's centred outer products.
 
-/// Rows of a batch centred and summed together by the co-moment kernel (more rows per block:
-/// fewer passes over the co-moment triangle, which is what bounds the kernel's speed).
-const BLOCK: usize = 8;
+/// Rows of a batch centred and summed together by the co-moment kernel: each tile of the
+/// co-moment is summed over the whole block in registers (64 rows of 128-d f64: 64 KiB, in L2).
+const BLOCK: usize = 64;
+/// Columns per tile of the co-moment kernel (two AVX2 registers of f64, one AVX-512).
+const NR: usize = 8;
 
 /// Count, mean and co-moment (sum of outer products of the centred vectors, upper triangle
 /// packed row by row: (0,0), (0,1) .. (0,d-1), (1,1) ..) of a set of vectors of one dimension.
@@ -84,16 +86,25 @@ impl Moments {
         for m in &mut batch.mean {
             *m /= rows.len() as f64;
         }
-        let mut block = vec![0.0f64; BLOCK * d];
+        // Centred rows, BLOCK at a time, each padded with zeros to a multiple of the tile width;
+        // their co-moment accumulates in a full (padded) matrix, upper tiles only.
+        let dp = d.next_multiple_of(NR);
+        let mut block = vec![0.0f64; BLOCK * dp];
+        let mut full = vec![0.0f64; dp * dp];
         for chunk in rows.chunks(BLOCK) {
-            for (b, r) in block.chunks_exact_mut(d).zip(chunk) {
+            for (b, r) in block.chunks_exact_mut(dp).zip(chunk) {
                 for ((c, &x), m) in b.iter_mut().zip(r.iter()).zip(&batch.mean) {
                     *c = f64::from(x) - m;
                 }
             }
-            // A short last chunk: zero rows add nothing.
-            block[chunk.len() * d..].fill(0.0);
-            add_block(&mut batch.comoment, &block, d);
+            add_block(&mut full, &block[..chunk.len() * dp], dp);
+        }
+        let mut k = 0;
+        for i in 0..d {
+            for j in i..d {
+                batch.comoment[k] = full[i * dp + j];
+                k += 1;
+            }
         }
         self.merge(&batch);
     }
@@ -120,43 +131,59 @@ impl Moments {
     }
 }
 
-/// Adds Σ_r c_r c_rᵀ (upper triangle, packed) of the `BLOCK` centred rows in `block` to `m`,
-/// with AVX2 when the processor has it (the same code, compiled for wider registers).
-fn add_block(m: &mut [f64], block: &[f64], d: usize) {
+/// Adds Σ_r c_r c_rᵀ of the centred rows in `block` (`dp` values each, `dp` a multiple of
+/// [`NR`]) to the upper tiles of the `dp` x `dp` matrix `m`, with AVX-512 or AVX2 and FMA when
+/// the processor has them (the same code, compiled for wider registers).
+fn add_block(m: &mut [f64], block: &[f64], dp: usize) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2 (checked just above).
-        unsafe { add_block_avx2(m, block, d) };
-        return;
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the processor has AVX-512F (checked just above).
+            unsafe { add_block_avx512(m, block, dp) };
+            return;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the processor has AVX2 and FMA (checked just above).
+            unsafe { add_block_avx2(m, block, dp) };
+            return;
+        }
     }
-    add_block_portable(m, block, d);
+    add_block_portable::<4, false>(m, block, dp);
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn add_block_avx2(m: &mut [f64], block: &[f64], d: usize) {
-    add_block_portable(m, block, d);
+#[target_feature(enable = "avx512f")]
+fn add_block_avx512(m: &mut [f64], block: &[f64], dp: usize) {
+    add_block_portable::<8, true>(m, block, dp);
 }
 
-/// For each i, the row i of the triangle gets Σ_r c_r[i] c_r[i..]: one pass over the triangle
-/// per block of rows, the inner loop over j contiguous in every slice (vectorised).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn add_block_avx2(m: &mut [f64], block: &[f64], dp: usize) {
+    add_block_portable::<4, true>(m, block, dp);
+}
+
+/// The kernel: for each tile of `MR` rows by [`NR`] columns of the matrix on or above the
+/// diagonal, Σ_r c_r[i] c_r[j] over every row of the block in registers, then added once.
 #[inline(always)]
-fn add_block_portable(m: &mut [f64], block: &[f64], d: usize) {
-    let rows: [&[f64]; BLOCK] = std::array::from_fn(|r| &block[r * d..(r + 1) * d]);
-    let mut start = 0;
-    for i in 0..d {
-        let len = d - i;
-        let out = &mut m[start..start + len];
-        let a: [f64; BLOCK] = std::array::from_fn(|r| rows[r][i]);
-        let c: [&[f64]; BLOCK] = std::array::from_fn(|r| &rows[r][i..]);
-        for j in 0..len {
-            let mut s = a[0] * c[0][j];
-            for r in 1..BLOCK {
-                s += a[r] * c[r][j];
+fn add_block_portable<const MR: usize, const FMA: bool>(m: &mut [f64], block: &[f64], dp: usize) {
+    for i0 in (0..dp).step_by(MR) {
+        for j0 in ((i0 / NR) * NR..dp).step_by(NR) {
+            let mut acc = [[0.0f64; NR]; MR];
+            for c in block.chunks_exact(dp) {
+                let a: &[f64; MR] = c[i0..i0 + MR].try_into().expect("MR values");
+                let b: &[f64; NR] = c[j0..j0 + NR].try_into().expect("NR values");
+                for (s, &x) in acc.iter_mut().zip(a) {
+                    for (t, &y) in s.iter_mut().zip(b) {
+                        *t = if FMA { x.mul_add(y, *t) } else { *t + x * y };
+                    }
+                }
             }
-            out[j] += s;
+            for (r, s) in acc.iter().enumerate() {
+                let out = &mut m[(i0 + r) * dp + j0..(i0 + r) * dp + j0 + NR];
+                out.iter_mut().zip(s).for_each(|(o, v)| *o += v);
+            }
         }
-        start += len;
     }
 }
 
@@ -202,14 +229,18 @@ mod tests {
 
     #[test]
     fn one_pass_matches_the_two_pass_formula_with_short_blocks() {
-        let rows = data(21, 5);
-        let slices: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
-        let mut m = Moments::new(5);
-        m.add_rows(&slices);
-        let (mean, cov) = naive(&rows);
-        assert_eq!(m.n, 21);
-        close(&m.mean, &mean, 1e-12);
-        close(&m.covariance().unwrap(), &cov, 1e-9);
+        // One short block; and blocks of 64 rows and a short one, with a dimension that is not
+        // a multiple of the tile width.
+        for (n, d) in [(21, 5), (150, 13)] {
+            let rows = data(n, d);
+            let slices: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+            let mut m = Moments::new(d);
+            m.add_rows(&slices);
+            let (mean, cov) = naive(&rows);
+            assert_eq!(m.n, n as u64);
+            close(&m.mean, &mean, 1e-12);
+            close(&m.covariance().unwrap(), &cov, 1e-9);
+        }
     }
 
     #[test]
