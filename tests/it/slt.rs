@@ -6,6 +6,7 @@
 //! other type such as maps, lists, structs and booleans), and EXPLAIN / DESCRIBE / SHOW results
 //! are compared like any query. `MACSQL_SLT_COMPLETE=1 cargo test --test it slt` rewrites the
 //! expected results (and type letters) of every file from what macsql returns: review the diff.
+//! `MACSQL_SLT_FILTER=embedding` runs (or rewrites) only the files whose name holds that text.
 
 use std::path::{Path, PathBuf};
 
@@ -93,6 +94,10 @@ fn slt_files() -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .filter(|p| match std::env::var("MACSQL_SLT_FILTER") {
+            Ok(part) => p.file_name().is_some_and(|n| n.to_string_lossy().contains(&part)),
+            Err(_) => true,
+        })
         .collect();
     files.sort();
     files
