@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 pub use super::points::Points;
-use super::tile::{self, NR, f32_at_or_above, f32_at_or_below, not_above, not_below};
+use super::tile::{self, NR, f32_at_or_above, f32_at_or_below, not_above, not_below, wide};
 
 /// Query rows handed to one parallel task.
 const QUERY_CHUNK: usize = 64;
@@ -20,7 +20,9 @@ const STRIDE: usize = BLOCK_PANELS * NR;
 
 /// Calls `visit(start, len, dots)` for each block of rows `start..start + len` of `r`, where
 /// `dots[a * STRIDE + j]` is the f32 dot product of query `first + a` of `q` with row
-/// `start + j` (for the `count` queries `first..first + count`).
+/// `start + j` (for the `count` queries `first..first + count`). Inlined, so that `visit` is
+/// compiled inside [`wide`].
+#[inline(always)]
 fn scan(q: &Points, first: usize, count: usize, r: &Points, mut visit: impl FnMut(usize, usize, &[f32])) {
     let dim = q.dim;
     let queries = &q.rows32[first * dim..(first + count) * dim];
@@ -58,57 +60,59 @@ pub fn kth_neighbour_sq(points: &Points, k: usize) -> Vec<f64> {
         .collect();
     let mut out = vec![0.0; points.len()];
     out.par_chunks_mut(QUERY_CHUNK).enumerate().for_each(|(c, out)| {
-        let first = c * QUERY_CHUNK;
-        // The k + 1 smallest exact values so far per query, ascending.
-        let mut best = vec![f64::INFINITY; out.len() * (k + 1)];
-        let mut cand: Vec<(f32, usize)> = Vec::new();
-        scan(points, first, out.len(), points, |start, len, dots| {
-            let low = &low[start..start + len];
-            for (a, b) in best.chunks_exact_mut(k + 1).enumerate() {
-                let i = first + a;
-                let row = &dots[a * STRIDE..a * STRIDE + len];
-                let base = points.norms32[i] - points.slack[i];
-                // A row is skipped when its lower bound is above the current k+1-th value: it
-                // cannot be among the k + 1 nearest. NaN (overflow) is never skipped.
-                let t = f32_at_or_above(b[k]);
-                let near: u32 = row
-                    .iter()
-                    .zip(low)
-                    .map(|(&d, &o)| u32::from(not_above(shifted(base, o, d), t)))
-                    .sum();
-                if near == 0 {
-                    continue;
-                }
-                cand.clear();
-                for (j, (&d, &o)) in row.iter().zip(low).enumerate() {
-                    let lo = shifted(base, o, d);
-                    if not_above(lo, t) {
-                        cand.push((lo, start + j));
-                    }
-                }
-                // Nearest first, so the k + 1-th value falls fast and the rest are skipped.
-                if cand.len() > k + 1 {
-                    cand.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
-                }
-                for &(lo, j) in &cand {
-                    if f64::from(lo) > b[k] {
+        wide(|| {
+            let first = c * QUERY_CHUNK;
+            // The k + 1 smallest exact values so far per query, ascending.
+            let mut best = vec![f64::INFINITY; out.len() * (k + 1)];
+            let mut cand: Vec<(f32, usize)> = Vec::new();
+            scan(points, first, out.len(), points, |start, len, dots| {
+                let low = &low[start..start + len];
+                for (a, b) in best.chunks_exact_mut(k + 1).enumerate() {
+                    let i = first + a;
+                    let row = &dots[a * STRIDE..a * STRIDE + len];
+                    let base = points.norms32[i] - points.slack[i];
+                    // A row is skipped when its lower bound is above the current k+1-th value: it
+                    // cannot be among the k + 1 nearest. NaN (overflow) is never skipped.
+                    let t = f32_at_or_above(b[k]);
+                    let near: u32 = row
+                        .iter()
+                        .zip(low)
+                        .map(|(&d, &o)| u32::from(not_above(shifted(base, o, d), t)))
+                        .sum();
+                    if near == 0 {
                         continue;
                     }
-                    let sq = points.sq_dist(i, points, j);
-                    if sq < b[k] {
-                        let mut p = k;
-                        while p > 0 && b[p - 1] > sq {
-                            b[p] = b[p - 1];
-                            p -= 1;
+                    cand.clear();
+                    for (j, (&d, &o)) in row.iter().zip(low).enumerate() {
+                        let lo = shifted(base, o, d);
+                        if not_above(lo, t) {
+                            cand.push((lo, start + j));
                         }
-                        b[p] = sq;
+                    }
+                    // Nearest first, so the k + 1-th value falls fast and the rest are skipped.
+                    if cand.len() > k + 1 {
+                        cand.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+                    }
+                    for &(lo, j) in &cand {
+                        if f64::from(lo) > b[k] {
+                            continue;
+                        }
+                        let sq = points.sq_dist(i, points, j);
+                        if sq < b[k] {
+                            let mut p = k;
+                            while p > 0 && b[p - 1] > sq {
+                                b[p] = b[p - 1];
+                                p -= 1;
+                            }
+                            b[p] = sq;
+                        }
                     }
                 }
+            });
+            for (o, b) in out.iter_mut().zip(best.chunks_exact(k + 1)) {
+                *o = b[k];
             }
-        });
-        for (o, b) in out.iter_mut().zip(best.chunks_exact(k + 1)) {
-            *o = b[k];
-        }
+        })
     });
     out
 }
@@ -165,46 +169,48 @@ pub fn cross(p: &Points, p_radii: Option<&[f64]>, q: &Points, q_radii: Option<&[
         .enumerate()
         .fold(fresh, |mut side, (c, out)| {
             let first = c * QUERY_CHUNK;
-            scan(p, first, out.len(), q, |start, len, dots| {
-                let span = start..start + len;
-                for (a, o) in out.iter_mut().enumerate() {
-                    let i = first + a;
-                    let (up, dn) = (p.norms32[i] + p.slack[i], p.norms32[i] - p.slack[i]);
-                    let row = Row {
-                        dots: &dots[a * STRIDE..a * STRIDE + len],
-                        up: &q_up[span.clone()],
-                        dn: &q_dn[span.clone()],
-                        rq_lo: &rq_lo[span.clone()],
-                        rq_hi: &rq_hi[span.clone()],
-                    };
-                    let (in_q, holds, uncertain) = row.settle(
-                        (up, dn),
-                        (rp_lo[i], rp_hi[i]),
-                        &mut side.in_p_balls[span.clone()],
-                        &mut side.ball_holds[span.clone()],
-                        &mut side.marks[..len],
-                    );
-                    o.0 += in_q;
-                    o.1 += holds;
-                    if !uncertain {
-                        continue;
-                    }
-                    // The pairs the f32 bounds could not settle, in f64.
-                    for (j, &m) in side.marks[..len].iter().enumerate() {
-                        if m == 0 {
+            wide(|| {
+                scan(p, first, out.len(), q, |start, len, dots| {
+                    let span = start..start + len;
+                    for (a, o) in out.iter_mut().enumerate() {
+                        let i = first + a;
+                        let (up, dn) = (p.norms32[i] + p.slack[i], p.norms32[i] - p.slack[i]);
+                        let row = Row {
+                            dots: &dots[a * STRIDE..a * STRIDE + len],
+                            up: &q_up[span.clone()],
+                            dn: &q_dn[span.clone()],
+                            rq_lo: &rq_lo[span.clone()],
+                            rq_hi: &rq_hi[span.clone()],
+                        };
+                        let (in_q, holds, uncertain) = row.settle(
+                            (up, dn),
+                            (rp_lo[i], rp_hi[i]),
+                            &mut side.in_p_balls[span.clone()],
+                            &mut side.ball_holds[span.clone()],
+                            &mut side.marks[..len],
+                        );
+                        o.0 += in_q;
+                        o.1 += holds;
+                        if !uncertain {
                             continue;
                         }
-                        let sq = p.sq_dist(i, q, start + j);
-                        if m & 1 != 0 && sq < rq(start + j) {
-                            o.0 += 1;
-                            side.ball_holds[start + j] += 1;
-                        }
-                        if m & 2 != 0 && sq < rp(i) {
-                            o.1 += 1;
-                            side.in_p_balls[start + j] += 1;
+                        // The pairs the f32 bounds could not settle, in f64.
+                        for (j, &m) in side.marks[..len].iter().enumerate() {
+                            if m == 0 {
+                                continue;
+                            }
+                            let sq = p.sq_dist(i, q, start + j);
+                            if m & 1 != 0 && sq < rq(start + j) {
+                                o.0 += 1;
+                                side.ball_holds[start + j] += 1;
+                            }
+                            if m & 2 != 0 && sq < rp(i) {
+                                o.1 += 1;
+                                side.in_p_balls[start + j] += 1;
+                            }
                         }
                     }
-                }
+                })
             });
             side
         })
@@ -284,56 +290,58 @@ pub fn best_similarity(queries: &Points, gallery: &Points) -> Vec<f64> {
         .collect();
     let mut out = vec![f64::NAN; queries.len()];
     out.par_chunks_mut(QUERY_CHUNK).enumerate().for_each(|(c, out)| {
-        let first = c * QUERY_CHUNK;
-        // The best exact similarity so far per query.
-        let mut best = vec![f64::NEG_INFINITY; out.len()];
-        let mut cand: Vec<(f32, usize)> = Vec::new();
-        scan(queries, first, out.len(), gallery, |start, len, dots| {
-            let (skip, slack) = (&skip[start..start + len], &gallery.slack[start..start + len]);
-            for (a, b) in best.iter_mut().enumerate() {
-                let i = first + a;
-                if queries.norms[i].is_nan() || queries.norms[i] <= 0.0 {
-                    continue;
-                }
-                // x·y in f32 is within half the squared distance's slack of the exact
-                // (|x|² + |y|² − d²) / 2; the full slack is used.
-                let row = &dots[a * STRIDE..a * STRIDE + len];
-                let ki = queries.slack[i];
-                let mut floor = f32::NEG_INFINITY;
-                for ((&d, &s), &k) in row.iter().zip(skip).zip(slack) {
-                    let lo = d + s - (ki + k);
-                    if lo > floor {
-                        floor = lo;
-                    }
-                }
-                // No exact value can be below the best lower bound: rows whose upper bound
-                // is below it are skipped (NaN never is).
-                let floor = f32_at_or_below(b.max(f64::from(floor)));
-                cand.clear();
-                for (j, ((&d, &s), &k)) in row.iter().zip(skip).zip(slack).enumerate() {
-                    let hi = d + s + (ki + k);
-                    if not_below(hi, floor) {
-                        cand.push((hi, start + j));
-                    }
-                }
-                if cand.len() > 1 {
-                    cand.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
-                }
-                for &(hi, j) in &cand {
-                    if f64::from(hi) < *b || gallery.norms[j].is_nan() || gallery.norms[j] <= 0.0 {
+        wide(|| {
+            let first = c * QUERY_CHUNK;
+            // The best exact similarity so far per query.
+            let mut best = vec![f64::NEG_INFINITY; out.len()];
+            let mut cand: Vec<(f32, usize)> = Vec::new();
+            scan(queries, first, out.len(), gallery, |start, len, dots| {
+                let (skip, slack) = (&skip[start..start + len], &gallery.slack[start..start + len]);
+                for (a, b) in best.iter_mut().enumerate() {
+                    let i = first + a;
+                    if queries.norms[i].is_nan() || queries.norms[i] <= 0.0 {
                         continue;
                     }
-                    let sq = queries.sq_dist(i, gallery, j);
-                    // Unit rows: x·y = (|x|² + |y|² − d²) / 2 = 1 − d² / 2.
-                    *b = b.max((queries.norms[i] + gallery.norms[j] - sq) / 2.0);
+                    // x·y in f32 is within half the squared distance's slack of the exact
+                    // (|x|² + |y|² − d²) / 2; the full slack is used.
+                    let row = &dots[a * STRIDE..a * STRIDE + len];
+                    let ki = queries.slack[i];
+                    let mut floor = f32::NEG_INFINITY;
+                    for ((&d, &s), &k) in row.iter().zip(skip).zip(slack) {
+                        let lo = d + s - (ki + k);
+                        if lo > floor {
+                            floor = lo;
+                        }
+                    }
+                    // No exact value can be below the best lower bound: rows whose upper bound
+                    // is below it are skipped (NaN never is).
+                    let floor = f32_at_or_below(b.max(f64::from(floor)));
+                    cand.clear();
+                    for (j, ((&d, &s), &k)) in row.iter().zip(skip).zip(slack).enumerate() {
+                        let hi = d + s + (ki + k);
+                        if not_below(hi, floor) {
+                            cand.push((hi, start + j));
+                        }
+                    }
+                    if cand.len() > 1 {
+                        cand.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
+                    }
+                    for &(hi, j) in &cand {
+                        if f64::from(hi) < *b || gallery.norms[j].is_nan() || gallery.norms[j] <= 0.0 {
+                            continue;
+                        }
+                        let sq = queries.sq_dist(i, gallery, j);
+                        // Unit rows: x·y = (|x|² + |y|² − d²) / 2 = 1 − d² / 2.
+                        *b = b.max((queries.norms[i] + gallery.norms[j] - sq) / 2.0);
+                    }
+                }
+            });
+            for (k, (o, b)) in out.iter_mut().zip(best).enumerate() {
+                if queries.norms[first + k] > 0.0 && b.is_finite() {
+                    *o = b;
                 }
             }
-        });
-        for (k, (o, b)) in out.iter_mut().zip(best).enumerate() {
-            if queries.norms[first + k] > 0.0 && b.is_finite() {
-                *o = b;
-            }
-        }
+        })
     });
     out
 }

@@ -35,6 +35,24 @@ pub fn f32_at_or_below(x: f64) -> f32 {
     if f64::from(y) > x { y.next_down() } else { y }
 }
 
+/// Runs `f` compiled for AVX2 and FMA when the processor has them: the passes' per-pair
+/// bookkeeping (bounds, counts, candidates) then vectorises 8 lanes wide instead of 4.
+#[inline(always)]
+pub fn wide<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the processor has AVX2 and FMA (checked just above).
+        return unsafe { wide_avx2(f) };
+    }
+    f()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn wide_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// Whether `x` is not above `t`: true when `x <= t` and when `x` is NaN (an estimate that
 /// overflowed is never ruled out; it is checked in f64).
 #[inline(always)]
