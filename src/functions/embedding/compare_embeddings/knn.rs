@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 
+use super::points::Centred;
 pub use super::points::Points;
 use super::tile::{self, NR, f32_at_or_above, f32_at_or_below, not_above, not_below, wide};
 
@@ -23,16 +24,17 @@ const STRIDE: usize = BLOCK_PANELS * NR;
 /// `start + j` (for the `count` queries `first..first + count`). Inlined, so that `visit` is
 /// compiled inside [`wide`].
 #[inline(always)]
-fn scan(q: &Points, first: usize, count: usize, r: &Points, mut visit: impl FnMut(usize, usize, &[f32])) {
-    let dim = q.dim;
+fn scan(q: &Centred, first: usize, count: usize, r: &Centred, mut visit: impl FnMut(usize, usize, &[f32])) {
+    let dim = q.panels.dim();
     let queries = &q.rows32[first * dim..(first + count) * dim];
     let mut dots = vec![0.0f32; count * STRIDE];
-    let panels = r.len().div_ceil(NR);
+    let rows = r.norms32.len();
+    let panels = rows.div_ceil(NR);
     for p in (0..panels).step_by(BLOCK_PANELS) {
         let n = BLOCK_PANELS.min(panels - p);
         tile::dots(queries, &r.panels, p, n, &mut dots, STRIDE);
         let start = p * NR;
-        visit(start, (n * NR).min(r.len() - start), &dots);
+        visit(start, (n * NR).min(rows - start), &dots);
     }
 }
 
@@ -51,13 +53,9 @@ pub fn kth_neighbour_sq(points: &Points, k: usize) -> Vec<f64> {
         "kth_neighbour_sq: {} points for k = {k}",
         points.len()
     );
+    let view = points.centred(&points.mean());
     // Lower bounds: norm − slack, per reference row.
-    let low: Vec<f32> = points
-        .norms32
-        .iter()
-        .zip(&points.slack)
-        .map(|(n, s)| n - s)
-        .collect();
+    let low: Vec<f32> = view.norms32.iter().zip(&view.slack).map(|(n, s)| n - s).collect();
     let mut out = vec![0.0; points.len()];
     out.par_chunks_mut(QUERY_CHUNK).enumerate().for_each(|(c, out)| {
         wide(|| {
@@ -65,12 +63,12 @@ pub fn kth_neighbour_sq(points: &Points, k: usize) -> Vec<f64> {
             // The k + 1 smallest exact values so far per query, ascending.
             let mut best = vec![f64::INFINITY; out.len() * (k + 1)];
             let mut cand: Vec<(f32, usize)> = Vec::new();
-            scan(points, first, out.len(), points, |start, len, dots| {
+            scan(&view, first, out.len(), &view, |start, len, dots| {
                 let low = &low[start..start + len];
                 for (a, b) in best.chunks_exact_mut(k + 1).enumerate() {
                     let i = first + a;
                     let row = &dots[a * STRIDE..a * STRIDE + len];
-                    let base = points.norms32[i] - points.slack[i];
+                    let base = view.norms32[i] - view.slack[i];
                     // A row is skipped when its lower bound is above the current k+1-th value: it
                     // cannot be among the k + 1 nearest. NaN (overflow) is never skipped.
                     let t = f32_at_or_above(b[k]);
@@ -156,8 +154,10 @@ pub fn cross(p: &Points, p_radii: Option<&[f64]>, q: &Points, q_radii: Option<&[
     let (rq_lo, rq_hi) = radius_bounds(q_radii, q.len());
     let rp = |i: usize| p_radii.map_or(f64::NEG_INFINITY, |r| r[i]);
     let rq = |j: usize| q_radii.map_or(f64::NEG_INFINITY, |r| r[j]);
-    let q_up: Vec<f32> = q.norms32.iter().zip(&q.slack).map(|(n, s)| n + s).collect();
-    let q_dn: Vec<f32> = q.norms32.iter().zip(&q.slack).map(|(n, s)| n - s).collect();
+    let centre = p.mean();
+    let (vp, vq) = (p.centred(&centre), q.centred(&centre));
+    let q_up: Vec<f32> = vq.norms32.iter().zip(&vq.slack).map(|(n, s)| n + s).collect();
+    let q_dn: Vec<f32> = vq.norms32.iter().zip(&vq.slack).map(|(n, s)| n - s).collect();
     let mut p_side = vec![(0u32, 0u32); p.len()];
     let fresh = || QSide {
         in_p_balls: vec![0; q.len()],
@@ -170,11 +170,11 @@ pub fn cross(p: &Points, p_radii: Option<&[f64]>, q: &Points, q_radii: Option<&[
         .fold(fresh, |mut side, (c, out)| {
             let first = c * QUERY_CHUNK;
             wide(|| {
-                scan(p, first, out.len(), q, |start, len, dots| {
+                scan(&vp, first, out.len(), &vq, |start, len, dots| {
                     let span = start..start + len;
                     for (a, o) in out.iter_mut().enumerate() {
                         let i = first + a;
-                        let (up, dn) = (p.norms32[i] + p.slack[i], p.norms32[i] - p.slack[i]);
+                        let (up, dn) = (vp.norms32[i] + vp.slack[i], vp.norms32[i] - vp.slack[i]);
                         let row = Row {
                             dots: &dots[a * STRIDE..a * STRIDE + len],
                             up: &q_up[span.clone()],
@@ -279,23 +279,21 @@ impl Row<'_> {
     }
 }
 
-/// The largest `dots[j] + skip[j] − (ki + slack[j])` (NaN ignored), in 8 independent lanes so
-/// that it vectorises (a running maximum over one lane does not, without fast-math).
+/// The largest `dots[j] + offsets[j] + base` (NaN ignored), in 8 independent lanes so that it
+/// vectorises (a running maximum over one lane does not, without fast-math).
 #[inline(always)]
-fn largest_lower_bound(dots: &[f32], skip: &[f32], slack: &[f32], ki: f32) -> f32 {
+fn largest_lower_bound(dots: &[f32], offsets: &[f32], base: f32) -> f32 {
     let mut lanes = [f32::NEG_INFINITY; 8];
-    let bound = |d: f32, s: f32, k: f32| d + s - (ki + k);
     let (dc, dt) = dots.as_chunks::<8>();
-    let (sc, st) = skip.as_chunks::<8>();
-    let (kc, kt) = slack.as_chunks::<8>();
-    for ((d, s), k) in dc.iter().zip(sc).zip(kc) {
+    let (oc, ot) = offsets.as_chunks::<8>();
+    for (d, o) in dc.iter().zip(oc) {
         for l in 0..8 {
-            let lo = bound(d[l], s[l], k[l]);
+            let lo = d[l] + o[l] + base;
             lanes[l] = if lo > lanes[l] { lo } else { lanes[l] };
         }
     }
-    for ((&d, &s), &k) in dt.iter().zip(st).zip(kt) {
-        let lo = bound(d, s, k);
+    for (&d, &o) in dt.iter().zip(ot) {
+        let lo = d + o + base;
         lanes[0] = if lo > lanes[0] { lo } else { lanes[0] };
     }
     lanes
@@ -306,12 +304,30 @@ fn largest_lower_bound(dots: &[f32], skip: &[f32], slack: &[f32], ki: f32) -> f3
 /// For each query, the largest cosine similarity to a gallery point (both sets normalised with
 /// [`Points::normalised`]); NaN for a zero query or an empty gallery.
 pub fn best_similarity(queries: &Points, gallery: &Points) -> Vec<f64> {
-    // Zero gallery rows are never matched: their f32 value is pushed to −∞.
-    let skip: Vec<f32> = gallery
-        .norms
-        .iter()
-        .map(|&n| if n > 0.0 { 0.0 } else { f32::NEG_INFINITY })
-        .collect();
+    // With x' = x − m and y' = y − m, the exact (|x|² + |y|² − d²) / 2 is estimated by
+    // x'·y' (f32) + (|x|² − |x'|²) / 2 + (|y|² − |y'|²) / 2, within half the squared distance's
+    // slack plus the rounding of the halves; each row's bound below is more than its share.
+    let centre = gallery.mean();
+    let (vq, vg) = (queries.centred(&centre), gallery.centred(&centre));
+    let half = |p: &Points, v: &Centred, i: usize| (p.norms[i] - f64::from(v.norms32[i])) / 2.0;
+    let bound = |p: &Points, v: &Centred, i: usize| {
+        v.slack[i] + f32_at_or_above(4.0 * f64::from(f32::EPSILON) * (p.norms[i] + f64::from(v.norms32[i])))
+    };
+    // Per gallery row, the offset minus and plus its bound; zero rows are never matched (−∞).
+    let (mut g_lo, mut g_hi) = (
+        Vec::with_capacity(gallery.len()),
+        Vec::with_capacity(gallery.len()),
+    );
+    for j in 0..gallery.len() {
+        let (h, k) = (half(gallery, &vg, j), bound(gallery, &vg, j));
+        if gallery.norms[j] > 0.0 {
+            g_lo.push(f32_at_or_below(h) - k);
+            g_hi.push(f32_at_or_above(h) + k);
+        } else {
+            g_lo.push(f32::NEG_INFINITY);
+            g_hi.push(f32::NEG_INFINITY);
+        }
+    }
     let mut out = vec![f64::NAN; queries.len()];
     out.par_chunks_mut(QUERY_CHUNK).enumerate().for_each(|(c, out)| {
         wide(|| {
@@ -319,33 +335,31 @@ pub fn best_similarity(queries: &Points, gallery: &Points) -> Vec<f64> {
             // The best exact similarity so far per query.
             let mut best = vec![f64::NEG_INFINITY; out.len()];
             let mut cand: Vec<(f32, usize)> = Vec::new();
-            scan(queries, first, out.len(), gallery, |start, len, dots| {
-                let (skip, slack) = (&skip[start..start + len], &gallery.slack[start..start + len]);
+            scan(&vq, first, out.len(), &vg, |start, len, dots| {
+                let (g_lo, g_hi) = (&g_lo[start..start + len], &g_hi[start..start + len]);
                 for (a, b) in best.iter_mut().enumerate() {
                     let i = first + a;
                     if queries.norms[i].is_nan() || queries.norms[i] <= 0.0 {
                         continue;
                     }
-                    // x·y in f32 is within half the squared distance's slack of the exact
-                    // (|x|² + |y|² − d²) / 2; the full slack is used.
                     let row = &dots[a * STRIDE..a * STRIDE + len];
-                    let ki = queries.slack[i];
-                    let floor = largest_lower_bound(row, skip, slack, ki);
+                    let (h, k) = (half(queries, &vq, i), bound(queries, &vq, i));
+                    let (lo_i, hi_i) = (f32_at_or_below(h) - k, f32_at_or_above(h) + k);
                     // No exact value can be below the best lower bound: rows whose upper bound
                     // is below it are skipped (NaN never is).
+                    let floor = largest_lower_bound(row, g_lo, lo_i);
                     let floor = f32_at_or_below(b.max(f64::from(floor)));
                     let above: u32 = row
                         .iter()
-                        .zip(skip)
-                        .zip(slack)
-                        .map(|((&d, &s), &k)| u32::from(not_below(d + s + (ki + k), floor)))
+                        .zip(g_hi)
+                        .map(|(&d, &o)| u32::from(not_below(d + o + hi_i, floor)))
                         .sum();
                     if above == 0 {
                         continue;
                     }
                     cand.clear();
-                    for (j, ((&d, &s), &k)) in row.iter().zip(skip).zip(slack).enumerate() {
-                        let hi = d + s + (ki + k);
+                    for (j, (&d, &o)) in row.iter().zip(g_hi).enumerate() {
+                        let hi = d + o + hi_i;
                         if not_below(hi, floor) {
                             cand.push((hi, start + j));
                         }
@@ -453,6 +467,19 @@ mod tests {
         );
     }
 
+    #[test]
+    fn points_far_from_the_origin_give_the_f64_values() {
+        // Offset by 1000 with a spread of 1: without centring every pair would need f64.
+        let shift = |p: &Points| {
+            let rows: Vec<f32> = p.data.iter().map(|&x| x as f32 + 1000.0).collect();
+            Points::new(p.dim, &rows)
+        };
+        let (p, q) = (shift(&cloud(200, 19, 4)), shift(&cloud(170, 19, 6)));
+        let (rp, rq) = (kth_neighbour_sq(&p, 3), kth_neighbour_sq(&q, 3));
+        assert_eq!((rp.clone(), rq.clone()), (naive_kth(&p, 3), naive_kth(&q, 3)));
+        assert_eq!(cross(&p, Some(&rp), &q, Some(&rq)), naive_cross(&p, &rp, &q, &rq));
+    }
+
     /// Points on a line near x = 1 (squared norms about 1): their squared distances (2⁻⁴⁰
     /// and so on) are far below what f32 resolves next to the norms (2⁻²⁴), so the f32
     /// estimate alone cannot tell a point just inside a ball from one on its edge.
@@ -472,7 +499,8 @@ mod tests {
         assert_eq!(c.q_in_p_balls[..2], [0, 1]);
         // The f32 estimate alone gets the edge point wrong one way or the other: its value for
         // the edge pair and for the inside pair cannot be told apart from the radius.
-        let f32_sq = |j: usize| p.norms32[0] + q.norms32[j] - 2.0 * (p.rows32[0] * q.rows32[j]);
+        let (vp, vq) = (p.centred(&[0.0]), q.centred(&[0.0]));
+        let f32_sq = |j: usize| vp.norms32[0] + vq.norms32[j] - 2.0 * (vp.rows32[0] * vq.rows32[j]);
         assert_eq!(f32_sq(0) < rp[0] as f32, f32_sq(1) < rp[0] as f32);
     }
 

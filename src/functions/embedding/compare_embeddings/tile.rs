@@ -12,7 +12,8 @@ const U32: f64 = f32::EPSILON as f64 / 2.0;
 
 /// A bound factor `c` such that, for rows x and y of `dim` values (f32, or f64 rounded to f32),
 /// the f32 estimate `fl(|x|²) + fl(|y|²) − 2 fl(x·y)` of |x − y|² — and of its f64 value as
-/// [`super::points::Points::sq_dist`] computes it — is off by at most `c (|x|² + |y|²)`.
+/// [`super::points::Points::sq_dist`] computes it, up to that value's own error — is off by at
+/// most `c (|x|² + |y|²)`.
 ///
 /// The dot product of n terms in any order (with or without fused multiply-adds) is off by at
 /// most γₙ |x||y| ≤ n u (|x|² + |y|²) / 2 (Higham, Accuracy and Stability, 3.1), rounding the
@@ -91,6 +92,11 @@ impl Panels {
             }
         }
         Self { dim, data }
+    }
+
+    /// The dimension of the rows.
+    pub fn dim(&self) -> usize {
+        self.dim
     }
 
     /// The values of panels `first..first + count`.
