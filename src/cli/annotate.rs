@@ -151,6 +151,10 @@ pub struct TrainArgs {
     /// Cross-validation folds.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+    /// Splits into folds that the nested band precisions (which decide whether a head ships)
+    /// are pooled over: repeated cross-validation, less noisy than one split.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
+    pub repeats: u16,
     /// Precision the reliability bands must reach on each side.
     #[arg(long, default_value_t = 0.90)]
     pub precision: f64,
@@ -185,6 +189,7 @@ pub async fn run_train(args: TrainArgs) -> Result<()> {
         model: args.model,
         images_root: args.images_root,
         folds: args.folds,
+        repeats: usize::from(args.repeats),
         precision: args.precision,
         min_auc: args.min_auc,
         min_coverage: args.min_coverage,

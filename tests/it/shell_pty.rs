@@ -96,7 +96,7 @@ fn shell_schema_and_completion_show_the_learned_attributes() {
     p.exp_string("macsql> ").unwrap();
     p.send_line(".schema ffhq").unwrap();
     // In MAAD order, every one of its columns (not cut at .maxrows).
-    for column in ["Blond_Hair", "Mustache", "Heavy_Makeup_p", "Eyeglasses_p", "age"] {
+    for column in ["Blond_Hair", "Goatee", "Heavy_Makeup_p", "Eyeglasses_p", "age"] {
         p.exp_string(column).unwrap();
     }
     p.exp_string("macsql> ").unwrap();

@@ -291,7 +291,7 @@ async fn the_default_bundle_labels_the_learned_attributes() {
         "Male",
         "Eyeglasses",
         "No_Eyewear",
-        "Mustache",
+        "Goatee",
         "Black_Hair",
         "Blond_Hair",
     ] {

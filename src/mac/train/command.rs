@@ -39,6 +39,8 @@ pub struct TrainOptions {
     pub images_root: Option<PathBuf>,
     /// Outer cross-validation folds.
     pub folds: usize,
+    /// Splits into folds the nested band figures (the ship gate) are pooled over.
+    pub repeats: usize,
     /// The precision the reliability bands must reach.
     pub precision: f64,
     /// The smallest cross-validated AUC a head needs to go into the bundle.
@@ -224,6 +226,7 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
         folds: opts.folds,
         precision: opts.precision,
         seed: 20_240_527,
+        repeats: opts.repeats,
     };
     let bar = crate::mac::run::progress::bar(
         opts.progress,
