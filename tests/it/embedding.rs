@@ -153,3 +153,48 @@ async fn mac_annotate_gives_the_same_embedding() {
     }
     assert_eq!(n, 10);
 }
+
+/// `nearest_faces` with the path of an image file that is not in the table annotates it on the
+/// spot: one LFW image left out of the table finds its own person first; a path that is neither
+/// in the table nor a file is named in the error.
+#[tokio::test]
+async fn nearest_faces_annotates_an_image_not_in_the_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("lfw.parquet");
+    annotate(&out, &[]).success();
+    let engine = macsql::Engine::new();
+    engine.register_path(&out, Some("faces")).await.unwrap();
+    let probe = strings(&read_all(&out), "path")
+        .into_iter()
+        .flatten()
+        .find(|p| p.contains(PEOPLE[1]))
+        .unwrap();
+    let sql = format!("CREATE VIEW others AS SELECT * FROM faces WHERE path <> '{probe}'");
+    engine.sql_collect(&sql).await.unwrap();
+    let sql = format!(
+        "SELECT arrow_cast(query_path, 'Utf8') AS query_path, arrow_cast(path, 'Utf8') AS path \
+         FROM nearest_faces('others', '{probe}', 3) ORDER BY rank"
+    );
+    let b = &engine.sql_collect(&sql).await.unwrap()[0];
+    assert_eq!(b.num_rows(), 3);
+    assert!(
+        strings(b, "query_path")
+            .iter()
+            .all(|p| p.as_deref() == Some(probe.as_str()))
+    );
+    let nearest = strings(b, "path")[0].clone().unwrap();
+    assert!(
+        nearest.contains(PEOPLE[1]) && nearest != probe,
+        "{nearest} for {probe}"
+    );
+    let missing = tmp.path().join("no-such.jpg");
+    let sql = format!(
+        "SELECT * FROM nearest_faces('others', '{}', 3)",
+        missing.display()
+    );
+    let err = engine.sql_collect(&sql).await.unwrap_err().to_string();
+    assert!(
+        err.contains("nearest_faces") && err.contains("no-such.jpg") && err.contains("neither"),
+        "{err}"
+    );
+}

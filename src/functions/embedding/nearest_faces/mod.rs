@@ -3,8 +3,8 @@
 //! own columns, so that one sees which real faces a synthetic one resembles.
 //!
 //! The query is an embedding literal (`[0.1, ...]`, `make_array(...)`), a SELECT / WITH query
-//! whose rows hold embeddings (each row one query), or an image path of the table's `path`
-//! column. The search is exact: every row is scored (in parallel), a bounded heap per query keeps
+//! whose rows hold embeddings (each row one query), or an image path: one of the table's `path`
+//! column, else any image file, annotated on the spot with the session's `mac_annotate`. The search is exact: every row is scored (in parallel), a bounded heap per query keeps
 //! the best `k` ([`TopK`]).
 
 mod args;
@@ -227,6 +227,43 @@ impl TableProvider for NearestTable {
     }
 }
 
+/// The embedding of the image file `path` (not in the table): the session's `mac_annotate`
+/// runs the bundle on it, as `macsql annotate` would.
+async fn annotated(ctx: &SessionContext, path: &str) -> Result<Vec<f32>> {
+    let sql = format!(
+        "SELECT mac_annotate('{}')['embedding'] AS embedding",
+        path.replace('\'', "''")
+    );
+    let failed = |e: DataFusionError| {
+        DataFusionError::Execution(format!(
+            "{NAME}: argument `query` '{path}' is not in the table, and annotating the image \
+             with mac_annotate() failed: {e}"
+        ))
+    };
+    let batches = ctx
+        .sql(&sql)
+        .await
+        .map_err(failed)?
+        .collect()
+        .await
+        .map_err(failed)?;
+    let mut vector = None;
+    for batch in &batches {
+        let values = batch.column(0);
+        visit_rows(NAME, "query", values.as_ref(), |_, v| {
+            vector = v.filter(|v| inverse_norm(v).is_some()).map(<[f32]>::to_vec);
+            Ok(())
+        })?;
+    }
+    match vector {
+        Some(v) => Ok(v),
+        None => exec_err!(
+            "{NAME}: argument `query` '{path}': the bundle found no face in the image (its \
+             embedding is NULL)"
+        ),
+    }
+}
+
 /// The best `k` faces of `table` for query `q`, leaving out faces whose path is `skip`.
 fn search(table: &TableFaces, q: &QueryFace, k: usize, skip: Option<&str>) -> Vec<Hit> {
     let inv_q = inverse_norm(&q.vector).unwrap_or(0.0);
@@ -307,18 +344,22 @@ impl NearestTable {
                 }])
             }
             Query::Path(p) => {
-                let Some(i) = table.paths.iter().position(|x| x.as_deref() == Some(p)) else {
-                    return exec_err!(
-                        "{NAME}: argument `query` '{p}' is not a path with a face in the `path` \
-                         column of {} (nor a SELECT / WITH query); annotate the image into a \
-                         table first and query that table",
-                        self.source
-                    );
+                let vector = match table.paths.iter().position(|x| x.as_deref() == Some(p)) {
+                    Some(i) => table.faces.row(i).to_vec(),
+                    None if std::path::Path::new(p).is_file() => annotated(ctx, p).await?,
+                    None => {
+                        return exec_err!(
+                            "{NAME}: argument `query` '{p}' is neither a path with a face in the \
+                             `path` column of {} nor an image file (nor a SELECT / WITH query)",
+                            self.source
+                        );
+                    }
                 };
+                check(&vector)?;
                 Ok(vec![QueryFace {
                     number: 1,
                     path: Some(p.clone()),
-                    vector: table.faces.row(i).to_vec(),
+                    vector,
                 }])
             }
             Query::Sql { sql, column, path } => {
