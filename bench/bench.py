@@ -733,7 +733,7 @@ def cell(text) -> str:
 
 def report(rows: list[dict], meta: dict) -> str:
     title = (f"scale {meta['scale']:g} ({meta['rows']} rows, {meta['attributes']} attributes)"
-             if meta["rows"] else "annotation only")
+             if meta["rows"] else "without the catalog workloads")
     lines = [f"# macsql benchmark, {title}", "",
              f"- command: `{meta['command']}`",
              f"- machine: {meta['machine'].get('cpu', '?')}, {meta['machine']['cores']} cores, "
@@ -792,8 +792,23 @@ def report(rows: list[dict], meta: dict) -> str:
             checks = "; ".join(cell(r["check"]) for r in group[1:])
             lines.append(f"| {where} | {group[0]['slice_rows']} | {fmt(file_)} | {fmt(folder)} | {fmt(reader)} | "
                          f"{folder / file_:.2f} | {file_ / reader:.2f} | {checks} |")
+    w7 = [r for r in rows if r["workload"] == 7]
+    if w7:
+        lines += ["", f"Face embeddings (bench/embeddings.py): FD over {w7[0]['rows']:,} 128-d embeddings, "
+                  f"compare_embeddings on {w7[0]['small']:,} + {w7[0]['small']:,} (k = 5, both orders), against "
+                  "pyarrow + numpy + scipy / prdc:", "",
+                  "| part | engine | formulation | median s | min s | max s | macsql / this | check |",
+                  "|---|---|---|---:|---:|---:|---:|---|"]
+        for r in w7:
+            if r["error"]:
+                lines.append(f"| - | {r['engine']} | {r['label']} | skipped | | | | {cell(r['error'])} |")
+                continue
+            mac = next((m for m in w7 if m.get("part") == r["part"] and m["engine"] == "macsql"), None)
+            ratio = f"{mac['median_s'] / r['median_s']:.2f}" if mac and r is not mac else "-"
+            lines.append(f"| {r['part']} | {r['engine']} | {r['label']} | {fmt(r['median_s'])} | {fmt(min(r['times']))} | "
+                         f"{fmt(max(r['times']))} | {ratio} | {cell(r['check'])} |")
     lines += ["", "macsql / this: ratio of the best macsql median to this row's median for workloads 1-4 "
-              "(below 1: macsql faster); of images/s for annotation (above 1: macsql faster)."]
+              "and 7 (below 1: macsql faster); of images/s for annotation (above 1: macsql faster)."]
     return "\n".join(lines) + "\n"
 
 
@@ -854,6 +869,37 @@ def workload6(args, macsql: str | None, data: Path, attrs: list[str], tmp: Path)
             rows.append({"workload": 6, "slice": where, "slice_rows": n, "label": r.label, "engine": r.engine,
                          "median_s": statistics.median(r.times) if r.times else None, "times": r.times,
                          "peak_rss_mib": max(r.rss) if r.rss else None, "error": r.error, "check": r.check})
+    return rows
+
+
+def workload7(args, macsql: str | None, tmp: Path) -> list[dict]:
+    """Face embeddings: bench/embeddings.py (FD over 1M embeddings, compare_embeddings on 10k + 10k)
+    against numpy / scipy / prdc, at the run's scale (rows and sample shrink with --scale below 1),
+    the same repeats; its own checks (FD to 1e-6, PRDC exactly) become the rows' check."""
+    scale = min(1.0, args.scale)
+    rows_n, small = max(20_000, round(1_000_000 * scale)), max(1_000, round(10_000 * scale))
+    base = {"workload": 7, "peak_rss_mib": None, "rows": rows_n, "small": small}
+    if not macsql:
+        return [dict(base, label="embeddings", engine="macsql", median_s=None, times=[],
+                     error="no macsql binary", check="")]
+    out = tmp / "embeddings"
+    log(f"workload 7: {rows_n} embeddings, compare_embeddings on {small} + {small}")
+    r = subprocess.run([sys.executable, str(HERE / "embeddings.py"), "--macsql", macsql, "--rows", str(rows_n),
+                        "--small", str(small), "--repeats", str(args.repeats), "--out", str(out)],
+                       capture_output=True, text=True)
+    found = sorted(out.glob("results-*.json"))
+    if not found:
+        return [dict(base, label="embeddings", engine="macsql", median_s=None, times=[],
+                     error=(r.stderr.strip().splitlines() or ["failed"])[-1], check="")]
+    res = json.loads(found[-1].read_text())
+    rows = []
+    for key, times in res["times"].items():
+        work, label = key.split("|", 1)
+        check = res["checks"][work] if label.startswith("macsql") else ""
+        if label.startswith("macsql") and not res["ok"]:
+            check = "MISMATCH: " + check
+        rows.append(dict(base, part=work, label=label, engine="macsql" if label.startswith("macsql") else "python",
+                         median_s=statistics.median(times), times=times, error=None, check=check))
     return rows
 
 
@@ -934,6 +980,8 @@ def main_run(args) -> int:
             rows += workload6(args, macsql, data, attrs, tmp)
     if 5 in workloads:
         rows += workload5(args, macsql, tmp, py)
+    if 7 in workloads:
+        rows += workload7(args, macsql, tmp)
 
     text = report(rows, meta)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -977,7 +1025,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per engine")
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs per engine first")
-    ap.add_argument("--workloads", default="1,2,3,4,5,6")
+    ap.add_argument("--workloads", default="1,2,3,4,5,6,7")
     ap.add_argument("--macsql", default=os.environ.get("MACSQL_BIN"))
     ap.add_argument("--images", default=str(ROOT.parent / "shared" / "data" / "images"))
     ap.add_argument("--manifest", default=str(ROOT / "models" / "mac.toml"),

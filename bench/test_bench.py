@@ -84,6 +84,26 @@ class MacsqlSql(unittest.TestCase):
         self.assertIn('| "Male" = 1 | 10 | 0.500 | 0.520 | 2.000 | 1.04 | 0.25 | ok (3 rows); ok (3 rows) |', text)
 
 
+class EmbeddingsReport(unittest.TestCase):
+    def test_workload7_rows_report_ratios_per_part(self):
+        base = {"workload": 7, "rows": 1000000, "small": 10000, "peak_rss_mib": None, "error": None}
+        rows = [dict(base, part="fd", label="macsql embedding_stats + frechet_distance", engine="macsql",
+                     median_s=2.0, times=[2.0, 2.2], check="fd 1 vs 1: rel diff 1e-13"),
+                dict(base, part="fd", label="pyarrow + numpy cov + scipy sqrtm", engine="python",
+                     median_s=8.0, times=[8.0], check=""),
+                dict(base, part="prdc", label="macsql compare_embeddings", engine="macsql",
+                     median_s=1.0, times=[1.0], check="PRDC max abs diff 0"),
+                dict(base, part="prdc", label="pyarrow + numpy + prdc.compute_prdc", engine="python",
+                     median_s=5.0, times=[5.0], check="")]
+        meta = {"scale": 1, "rows": 0, "attributes": 0, "command": "x", "machine": {"cores": 2, "duckdb": "-",
+                "polars": "-", "onnxruntime": "-"}, "macsql_version": "-", "data": "-", "data_source": "-",
+                "repeats": 1, "warmup": 0}
+        text = bench.report(rows, meta)
+        self.assertIn("FD over 1,000,000 128-d embeddings", text)
+        self.assertIn("| fd | python | pyarrow + numpy cov + scipy sqrtm | 8.000 | 8.000 | 8.000 | 0.25 |  |", text)
+        self.assertIn("| prdc | python | pyarrow + numpy + prdc.compute_prdc | 5.000 | 5.000 | 5.000 | 0.20 |  |", text)
+
+
 class AnnotationBundle(unittest.TestCase):
     def test_manifest_names(self):
         self.assertEqual(bench.manifest_file("small"), bench.ROOT / "models" / "mac-small.toml")
