@@ -297,7 +297,7 @@ pub fn fit(x: &[f32], d: usize, s: &Sample, sources: usize, opts: FitOptions) ->
         .unwrap_or(0);
     // The nested labels of every split, the first one's and those of the repeats (at the chosen
     // strength), as one long list over (split, row).
-    let mut nested = first.nested.clone();
+    let mut nested = first.nested;
     for r in 1..opts.repeats.max(1) {
         let seed = opts.seed.wrapping_add(1_000 * r as u64);
         let again = outer_cv(x, d, s, &opts, &ALPHAS[a..=a], seed)?;

@@ -4,14 +4,12 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray};
-use arrow::buffer::OffsetBuffer;
-use arrow::datatypes::{DataType, Field, Float64Type, Int64Type};
-use datafusion::common::{Result, ScalarValue, exec_err};
+use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array};
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-use super::moments::{Moments, packed_len};
-use super::{NAME, stats_type, stats_value};
+use super::moments::Moments;
+use super::{NAME, f64_lists, merge_states, stats_type, stats_value};
 use crate::functions::embedding::vectors::{Dimension, fixed_f32_values, visit_rows};
 
 /// The moments of every group (`None` before its first embedding) and the dimension.
@@ -30,22 +28,6 @@ fn rows_by_group(array: &dyn Array, groups: &[usize], filter: Option<&BooleanArr
         .collect();
     rows.sort_by_key(|&(g, _)| g);
     rows
-}
-
-/// A list array with one list of f64 per entry of `lists`.
-fn f64_lists(lists: impl Iterator<Item = Vec<f64>>) -> ListArray {
-    let mut lengths = Vec::new();
-    let mut values = Vec::new();
-    for l in lists {
-        lengths.push(l.len());
-        values.extend(l);
-    }
-    ListArray::new(
-        Arc::new(Field::new_list_field(DataType::Float64, true)),
-        OffsetBuffer::from_lengths(lengths),
-        Arc::new(arrow::array::Float64Array::from(values)),
-        None,
-    )
 }
 
 /// The state arrays (n, mean, comoment) of `groups`; a group without embeddings is n = 0 with
@@ -151,35 +133,13 @@ impl GroupsAccumulator for StatsGroups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.groups.resize(total_num_groups, None);
-        let n = values[0].as_primitive::<Int64Type>();
-        let (mean, comoment) = (values[1].as_list::<i32>(), values[2].as_list::<i32>());
-        for (row, &g) in group_indices.iter().enumerate() {
-            if n.is_null(row) || n.value(row) == 0 {
-                continue;
-            }
-            let part = Moments {
-                n: n.value(row) as u64,
-                mean: mean.value(row).as_primitive::<Float64Type>().values().to_vec(),
-                comoment: comoment
-                    .value(row)
-                    .as_primitive::<Float64Type>()
-                    .values()
-                    .to_vec(),
-            };
-            let d = part.dim();
-            if part.comoment.len() != packed_len(d) {
-                return exec_err!(
-                    "{NAME}: internal: a partial state of dimension {d} has {} co-moments",
-                    part.comoment.len()
-                );
-            }
-            self.dim.check(NAME, "embedding", row, d)?;
-            match &mut self.groups[g] {
+        let groups = &mut self.groups;
+        merge_states(values, &mut self.dim, |row, part| {
+            match &mut groups[group_indices[row]] {
                 Some(m) => m.merge(&part),
                 slot => *slot = Some(part),
             }
-        }
-        Ok(())
+        })
     }
 
     fn convert_to_state(
@@ -221,7 +181,8 @@ impl GroupsAccumulator for StatsGroups {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{FixedSizeListArray, Float32Array};
+    use arrow::array::{AsArray, FixedSizeListArray, Float32Array};
+    use arrow::datatypes::{DataType, Field, Int64Type};
 
     fn column(rows: &[[f32; 3]], nulls: &[usize]) -> ArrayRef {
         let values = Float32Array::from(rows.iter().flatten().copied().collect::<Vec<_>>());

@@ -67,15 +67,25 @@ pub fn stats_type() -> DataType {
     DataType::Struct(stats_fields())
 }
 
-/// A one-row list of `values`.
-fn list_of(values: Vec<f64>) -> ListArray {
-    let len = values.len();
+/// A list array with one list of f64 per entry of `lists`.
+fn f64_lists(lists: impl Iterator<Item = Vec<f64>>) -> ListArray {
+    let mut lengths = Vec::new();
+    let mut values = Vec::new();
+    for l in lists {
+        lengths.push(l.len());
+        values.extend(l);
+    }
     ListArray::new(
         Arc::new(Field::new_list_field(DataType::Float64, true)),
-        OffsetBuffer::from_lengths([len]),
+        OffsetBuffer::from_lengths(lengths),
         Arc::new(Float64Array::from(values)),
         None,
     )
+}
+
+/// A one-row list of `values`.
+fn list_of(values: Vec<f64>) -> ListArray {
+    f64_lists(std::iter::once(values))
 }
 
 /// The `embedding_stats` value of `m` (NULL when it counts no embedding).
@@ -212,34 +222,48 @@ impl Accumulator for StatsAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let n = states[0].as_primitive::<Int64Type>();
-        let (mean, comoment) = (states[1].as_list::<i32>(), states[2].as_list::<i32>());
-        for row in 0..n.len() {
-            if n.is_null(row) || n.value(row) == 0 {
-                continue;
-            }
-            let mean = mean.value(row);
-            let comoment = comoment.value(row);
-            let part = Moments {
-                n: n.value(row) as u64,
-                mean: mean.as_primitive::<Float64Type>().values().to_vec(),
-                comoment: comoment.as_primitive::<Float64Type>().values().to_vec(),
-            };
-            let d = part.dim();
-            if part.comoment.len() != packed_len(d) {
-                return exec_err!(
-                    "{NAME}: internal: a partial state of dimension {d} has {} co-moments",
-                    part.comoment.len()
-                );
-            }
-            self.dim.check(NAME, "embedding", row, d)?;
-            match &mut self.moments {
-                Some(m) => m.merge(&part),
-                None => self.moments = Some(part),
-            }
-        }
-        Ok(())
+        let moments = &mut self.moments;
+        merge_states(states, &mut self.dim, |_, part| match moments {
+            Some(m) => m.merge(&part),
+            None => *moments = Some(part),
+        })
     }
+}
+
+/// Reads the partial states of a merge (n, mean, co-moments per row) and hands each non-empty
+/// one, checked (its co-moments fit its dimension, the dimension fits `dim`), to `into` with its
+/// row; shared by the plain and the grouped accumulator.
+fn merge_states(
+    states: &[ArrayRef],
+    dim: &mut Dimension,
+    mut into: impl FnMut(usize, Moments),
+) -> Result<()> {
+    let n = states[0].as_primitive::<Int64Type>();
+    let (mean, comoment) = (states[1].as_list::<i32>(), states[2].as_list::<i32>());
+    for row in 0..n.len() {
+        if n.is_null(row) || n.value(row) == 0 {
+            continue;
+        }
+        let part = Moments {
+            n: n.value(row) as u64,
+            mean: mean.value(row).as_primitive::<Float64Type>().values().to_vec(),
+            comoment: comoment
+                .value(row)
+                .as_primitive::<Float64Type>()
+                .values()
+                .to_vec(),
+        };
+        let d = part.dim();
+        if part.comoment.len() != packed_len(d) {
+            return exec_err!(
+                "{NAME}: internal: a partial state of dimension {d} has {} co-moments",
+                part.comoment.len()
+            );
+        }
+        dim.check(NAME, "embedding", row, d)?;
+        into(row, part);
+    }
+    Ok(())
 }
 
 /// An `embedding_stats` value read back (from a column or a literal struct).
