@@ -122,6 +122,30 @@ fn heads_trained_on_part_of_ffhq_label_the_rest() {
     let r = read_all(&tmp.path().join("out/glasses-report.parquet"));
     let auc = floats_f64(&r, "auc");
     assert!(auc[0] > 0.93 && auc[1] > 0.88, "cross-validated AUC {auc:?}");
+    // Every labelled image's held-out prediction, per attribute, for SQL.
+    let h = read_all(&tmp.path().join("out/glasses-heldout.parquet"));
+    let (attribute, path, label, p, band) = (
+        strings(&h, "attribute"),
+        strings(&h, "path"),
+        labels_of(&h, "label"),
+        floats(&h, "p"),
+        labels_of(&h, "band"),
+    );
+    let glasses: Vec<usize> = (0..h.num_rows())
+        .filter(|&i| attribute[i].as_deref() == Some("Eyeglasses"))
+        .collect();
+    assert_eq!(glasses.len(), 300, "one row per image with a face");
+    assert!(path[glasses[0]].as_deref().unwrap().ends_with(".jpg"));
+    let right = glasses
+        .iter()
+        .filter(|&&i| (p[i].unwrap() > 0.5) == (label[i] == Some(1)))
+        .count();
+    assert!(right >= 255, "held-out Eyeglasses right on {right} of 300");
+    assert!(band.iter().all(|b| matches!(b, Some(-1..=1))));
+    assert!(
+        attribute.iter().any(|a| a.as_deref() == Some("Mustache")),
+        "an attribute that did not ship is there too"
+    );
     let text = std::fs::read_to_string(&bundle).unwrap();
     assert!(
         text.contains("read = \"linear\"") && text.contains("[training]"),

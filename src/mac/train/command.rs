@@ -66,6 +66,9 @@ pub struct AttributeOutcome {
     pub name: String,
     /// The cross-validated head, unless it could not be fitted.
     pub fitted: Option<Fitted>,
+    /// The label rows (indices into [`labels::LabelSet::rows`]) it was fitted on, in the order of
+    /// [`Fitted::held`].
+    pub rows: Vec<usize>,
     /// ROC AUC of the input bundle's own value for this attribute on the same images.
     pub input_auc: Option<f64>,
     /// Whether it went into the bundle.
@@ -99,6 +102,8 @@ pub struct TrainSummary {
     pub heads: PathBuf,
     /// The markdown report.
     pub report: PathBuf,
+    /// The held-out predictions, one row per attribute and labelled image.
+    pub heldout: PathBuf,
     /// Wall time.
     pub seconds: f64,
 }
@@ -254,8 +259,10 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
                 let mut y = Vec::new();
                 let mut groups = Vec::new();
                 let mut sources = Vec::new();
-                for (row, v) in labels.rows.iter().zip(&a.values) {
+                let mut rows = Vec::new();
+                for (r, (row, v)) in labels.rows.iter().zip(&a.values).enumerate() {
                     if let (Some(v), Some(k)) = (v, x_row[row.image]) {
+                        rows.push(r);
                         images.push(k);
                         y.push(*v);
                         groups.push(row.group);
@@ -271,6 +278,7 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
                 let mut out = AttributeOutcome {
                     name: a.name.clone(),
                     fitted: None,
+                    rows,
                     input_auc,
                     shipped: false,
                     reason: String::new(),
@@ -390,9 +398,11 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
         output: opts.output.clone(),
         heads: heads_path,
         report: sibling(&opts.output, "-report.md"),
+        heldout: sibling(&opts.output, "-heldout.parquet"),
         seconds: start.elapsed().as_secs_f64(),
     };
     report::write(&summary, opts, &bundle, &created)?;
+    report::write_heldout(&summary, &labels, opts, &created)?;
     Ok(summary)
 }
 

@@ -1,7 +1,16 @@
 //! One attribute's head, cross-validated by person: the L2 strength chosen by inner
 //! cross-validation, ROC AUC and balanced accuracy on the outer held-out folds (overall and per
 //! label source), the reliability band chosen on the held-out predictions and measured nested
-//! (each fold's band chosen without it), and the final head on every labelled image.
+//! (each fold's band chosen without it), and the final head.
+//!
+//! The final head is the mean of the outer folds' heads (a cross-fitted ensemble: its logit is
+//! the mean of theirs, so it is one linear head), not a refit on every image. The band is
+//! chosen on those heads' held-out predictions, so it is applied to the very models whose
+//! predictions chose it. A refit on more images is more confident than the heads the band was
+//! chosen on, which moves images across the band's edges: with a refit the nested positive
+//! sides came out about a point lower (models/README.md, "Tried for more heads"). The nested
+//! measure mirrors this one level down: each outer fold's band is chosen on its inner folds'
+//! held-out predictions and applied to the mean of those inner heads.
 //!
 //! Folds are grouped ([`metrics::grouped_folds`]): all images of one person sit in one fold, at
 //! both levels, so no figure is measured on a person the head was fitted on.
@@ -88,14 +97,21 @@ pub struct Fitted {
     pub nested_band: (f64, f64, f64),
     /// Per label source, the held-out figures on its rows.
     pub sources: Vec<SourceScore>,
-    /// The L2 strength of the final head.
+    /// The L2 strength the outer folds chose most often.
     pub alpha: f64,
-    /// The final head's weights on the standardised features.
+    /// The final head's weights on the standardised features: the mean of the outer folds'
+    /// heads.
     pub weights: Vec<f64>,
     /// The intercept.
     pub intercept: f64,
     /// Positives and negatives.
     pub counts: (usize, usize),
+    /// Each row's held-out probability (first split): from the head of the outer fold that
+    /// left the row out.
+    pub held: Vec<f64>,
+    /// Each row's nested band label (first split): that fold's band, chosen without the row,
+    /// applied to the mean of its inner heads.
+    pub held_band: Vec<i8>,
 }
 
 impl Fitted {
@@ -118,8 +134,8 @@ struct Inner {
     probs: Vec<Vec<f64>>,
     /// Mean inner AUC per strength.
     aucs: Vec<f64>,
-    /// The heads of the last inner fold, per strength (warm starts for the outer fit).
-    heads: Vec<Option<Head>>,
+    /// The mean of the inner folds' heads, per strength.
+    mean: Vec<Option<Head>>,
 }
 
 /// `k`-fold grouped cross-validation over `rows` (indices into the sample) along the strength
@@ -136,7 +152,7 @@ fn inner_cv(
     let folds = metrics::grouped_folds(&ys, &pick(s.groups, rows), INNER_FOLDS, seed);
     let mut probs = vec![vec![0.5; rows.len()]; alphas.len()];
     let mut aucs = vec![0.0; alphas.len()];
-    let mut heads = vec![None; alphas.len()];
+    let mut heads: Vec<Vec<Head>> = vec![Vec::new(); alphas.len()];
     for f in 0..INNER_FOLDS {
         let train: Vec<usize> = (0..rows.len()).filter(|&i| folds[i] != f).collect();
         let test: Vec<usize> = (0..rows.len()).filter(|&i| folds[i] == f).collect();
@@ -155,11 +171,12 @@ fn inner_cv(
             for (&i, v) in test.iter().zip(p) {
                 probs[a][i] = v;
             }
-            heads[a] = Some(head.clone());
+            heads[a].push(head.clone());
             warm = Some(head);
         }
     }
-    Ok(Inner { probs, aucs, heads })
+    let mean = heads.iter().map(|h| Head::mean(h)).collect();
+    Ok(Inner { probs, aucs, mean })
 }
 
 fn best(aucs: &[f64]) -> usize {
@@ -217,19 +234,21 @@ fn nested_figures(
     (ratio(covered, n), ratio(pos_ok, pos), ratio(neg_ok, neg))
 }
 
-/// One split into outer folds: each fold's held-out predictions, the threshold and the nested
-/// band label its training images chose, and which strength of `alphas` each fold chose.
+/// One split into outer folds: each fold's head and its held-out predictions (when asked
+/// for), the threshold and the nested band label its training images chose, and which
+/// strength of `alphas` each fold chose.
 struct Outer {
     held: Vec<f64>,
     threshold: Vec<f64>,
     nested: Vec<i8>,
     fold_auc: Vec<f64>,
     chosen: Vec<usize>,
-    last: Option<Head>,
+    heads: Vec<Head>,
 }
 
 /// Outer cross-validation of `s` with fold seed `seed`, the strength of each fold chosen from
-/// `alphas` by inner cross-validation.
+/// `alphas` by inner cross-validation. The nested labels need only the inner heads; with
+/// `outer_heads` each fold's head is also fitted on its training part and predicts the fold.
 fn outer_cv(
     x: &[f32],
     d: usize,
@@ -237,6 +256,7 @@ fn outer_cv(
     opts: &FitOptions,
     alphas: &[f64],
     seed: u64,
+    outer_heads: bool,
 ) -> Result<Outer, String> {
     let n = s.images.len();
     let folds = metrics::grouped_folds(s.labels, s.groups, opts.folds, seed);
@@ -246,7 +266,7 @@ fn outer_cv(
         nested: vec![0i8; n],
         fold_auc: Vec::new(),
         chosen: vec![0usize; alphas.len()],
-        last: None,
+        heads: Vec::new(),
     };
     for f in 0..opts.folds {
         let train: Vec<usize> = (0..n).filter(|&i| folds[i] != f).collect();
@@ -265,18 +285,26 @@ fn outer_cv(
             opts.precision,
             MIN_SIDE.min(train.len() / 10).max(1),
         );
-        let train_images: Vec<usize> = train.iter().map(|&i| s.images[i]).collect();
-        let head = logistic::fit(x, d, &train_images, &inner_y, alphas[a], inner.heads[a].as_ref())?;
+        let inner_head = inner.mean[a]
+            .as_ref()
+            .ok_or("too few rows for inner cross-validation")?;
         let test_images: Vec<usize> = test.iter().map(|&i| s.images[i]).collect();
+        for (&i, v) in test.iter().zip(inner_head.predict(x, d, &test_images)) {
+            out.nested[i] = band.label(v);
+        }
+        if !outer_heads {
+            continue;
+        }
+        let train_images: Vec<usize> = train.iter().map(|&i| s.images[i]).collect();
+        let head = logistic::fit(x, d, &train_images, &inner_y, alphas[a], Some(inner_head))?;
         let p = head.predict(x, d, &test_images);
         out.fold_auc
             .push(metrics::roc_auc(&p, &pick(s.labels, &test)).unwrap_or(0.5));
         for (&i, v) in test.iter().zip(p) {
             out.held[i] = v;
             out.threshold[i] = t;
-            out.nested[i] = band.label(v);
         }
-        out.last = Some(head);
+        out.heads.push(head);
     }
     Ok(out)
 }
@@ -285,28 +313,29 @@ fn outer_cv(
 /// labelled rows of `s`; `sources` is the number of label sources of the run.
 pub fn fit(x: &[f32], d: usize, s: &Sample, sources: usize, opts: FitOptions) -> Result<Fitted, String> {
     let n = s.images.len();
-    let first = outer_cv(x, d, s, &opts, &ALPHAS, opts.seed)?;
+    let first = outer_cv(x, d, s, &opts, &ALPHAS, opts.seed, true)?;
     let held = &first.held;
     let balanced_accuracy =
         metrics::balanced_accuracy_of(held.iter().zip(&first.threshold).map(|(p, t)| p >= t), s.labels);
     let balanced_accuracy_half = metrics::balanced_accuracy(held, s.labels, 0.5);
     let band = metrics::band(held, s.labels, opts.precision, MIN_SIDE);
-    // The final strength: the one the outer folds chose most often (ties: the stronger).
+    // The strength reported: the one the outer folds chose most often (ties: the stronger).
+    // The later splits measure the nested bands at it.
     let a = (0..ALPHAS.len())
         .max_by_key(|&a| (first.chosen[a], usize::MAX - a))
         .unwrap_or(0);
     // The nested labels of every split, the first one's and those of the repeats (at the chosen
     // strength), as one long list over (split, row).
+    let held_band = first.nested.clone();
     let mut nested = first.nested;
     for r in 1..opts.repeats.max(1) {
         let seed = opts.seed.wrapping_add(1_000 * r as u64);
-        let again = outer_cv(x, d, s, &opts, &ALPHAS[a..=a], seed)?;
+        let again = outer_cv(x, d, s, &opts, &ALPHAS[a..=a], seed, false)?;
         nested.extend(again.nested);
     }
     let splits = nested.len() / n.max(1);
     let labels: Vec<bool> = (0..splits).flat_map(|_| s.labels.iter().copied()).collect();
-    let all: Vec<usize> = s.images.to_vec();
-    let head = logistic::fit(x, d, &all, s.labels, ALPHAS[a], first.last.as_ref())?;
+    let head = Head::mean(&first.heads).ok_or("no outer fold has images")?;
     let per_source = (0..sources)
         .filter_map(|src| {
             let rows: Vec<usize> = (0..n).filter(|&i| s.sources[i] == src).collect();
@@ -340,6 +369,8 @@ pub fn fit(x: &[f32], d: usize, s: &Sample, sources: usize, opts: FitOptions) ->
         weights: head.beta,
         intercept: head.intercept,
         counts: (pos, n - pos),
+        held: first.held,
+        held_band,
     })
 }
 

@@ -31,6 +31,21 @@ impl Head {
         self.beta.iter().map(|v| *v as f32).collect()
     }
 
+    /// The mean of `heads` (all of one width): its logit is the mean of their logits, so it is
+    /// one linear head again. `None` for no heads.
+    pub fn mean(heads: &[Head]) -> Option<Head> {
+        let first = heads.first()?;
+        let k = heads.len() as f64;
+        let mut beta = vec![0.0; first.beta.len()];
+        for h in heads {
+            for (b, v) in beta.iter_mut().zip(&h.beta) {
+                *b += v / k;
+            }
+        }
+        let intercept = heads.iter().map(|h| h.intercept).sum::<f64>() / k;
+        Some(Head { beta, intercept })
+    }
+
     /// Probabilities of `rows` of `x` (`d` wide).
     pub fn predict(&self, x: &[f32], d: usize, rows: &[usize]) -> Vec<f64> {
         let b = self.beta_f32();
@@ -298,6 +313,23 @@ mod tests {
         }
         assert!(head.beta[0] > 0.0 && head.beta[0].abs() > head.beta[1].abs());
         assert!(fit(&x, d, &[1, 2, 3], &[false, false, false], 1.0, None).is_err());
+    }
+
+    #[test]
+    fn the_mean_head_averages_the_logits() {
+        let a = Head {
+            beta: vec![1.0, -2.0],
+            intercept: 0.5,
+        };
+        let b = Head {
+            beta: vec![3.0, 0.0],
+            intercept: -1.5,
+        };
+        let m = Head::mean(&[a.clone(), b.clone()]).unwrap();
+        let row = [0.25f32, -0.5];
+        let logit = |h: &Head| h.intercept + dot(&row, &h.beta_f32());
+        assert!((logit(&m) - (logit(&a) + logit(&b)) / 2.0).abs() < 1e-12);
+        assert!(Head::mean(&[]).is_none());
     }
 
     #[test]

@@ -1,16 +1,20 @@
 //! The report of a `macsql train` run, next to the bundle: `<stem>-report.md` (what was learned,
 //! from which sources, how well, what shipped and why), `<stem>-report.parquet` (the same
 //! numbers, one row per attribute, for SQL) and `<stem>-report-sources.parquet` (the held-out
-//! figures of each attribute on each label source's images).
+//! figures of each attribute on each label source's images) and `<stem>-heldout.parquet` (each
+//! labelled image's held-out prediction per attribute).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::array::{
+    ArrayRef, BooleanArray, Float32Array, Float64Array, Int8Array, Int64Array, RecordBatch, StringArray,
+};
 use arrow::datatypes::{DataType, Field, Schema};
 
 use super::command::{TrainOptions, TrainSummary, sibling};
+use super::labels::LabelSet;
 use crate::foreign::ForeignError;
 use crate::mac::MacError;
 use crate::mac::bundle::manifest::Bundle;
@@ -174,6 +178,83 @@ fn write_sources(summary: &TrainSummary, meta: HashMap<String, String>) -> Resul
         |n, c| c.null_count() > 0 || n == "auc",
         meta,
     )
+}
+
+/// `<stem>-heldout.parquet`: one row per attribute and labelled image with a face: the image,
+/// its label source, the label, the held-out probability and the nested band label (both from
+/// the first split into folds, so from heads that never saw the image's person). For held-out
+/// agreement in SQL beyond the report's figures (queries/heldout_agreement.sql).
+pub fn write_heldout(
+    summary: &TrainSummary,
+    labels: &LabelSet,
+    opts: &TrainOptions,
+    created: &str,
+) -> Result<(), MacError> {
+    let fitted: Vec<(&str, &[usize], &super::fit::Fitted)> = summary
+        .attributes
+        .iter()
+        .filter_map(|o| o.fitted.as_ref().map(|f| (o.name.as_str(), o.rows.as_slice(), f)))
+        .collect();
+    let each = || {
+        fitted
+            .iter()
+            .flat_map(|(name, rows, f)| rows.iter().enumerate().map(move |(k, &r)| (*name, r, k, *f)))
+    };
+    let row = |r: usize| &labels.rows[r];
+    let label = |r: usize, name: &str| {
+        labels
+            .attributes
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.values[r])
+            .map(|v| if v { 1i8 } else { -1 })
+    };
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        (
+            "path",
+            Arc::new(StringArray::from(
+                each()
+                    .map(|(_, r, _, _)| labels.images[row(r).image].to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(|p| p.as_ref())
+                    .collect::<Vec<&str>>(),
+            )),
+        ),
+        (
+            "source",
+            Arc::new(StringArray::from(
+                each()
+                    .map(|(_, r, _, _)| labels.sources[row(r).source].name.as_str())
+                    .collect::<Vec<&str>>(),
+            )),
+        ),
+        (
+            "attribute",
+            Arc::new(StringArray::from(
+                each().map(|(a, _, _, _)| a).collect::<Vec<&str>>(),
+            )),
+        ),
+        (
+            "label",
+            Arc::new(Int8Array::from(
+                each().map(|(a, r, _, _)| label(r, a)).collect::<Vec<_>>(),
+            )),
+        ),
+        (
+            "p",
+            Arc::new(Float32Array::from(
+                each().map(|(_, _, k, f)| f.held[k] as f32).collect::<Vec<_>>(),
+            )),
+        ),
+        (
+            "band",
+            Arc::new(Int8Array::from(
+                each().map(|(_, _, k, f)| f.held_band[k]).collect::<Vec<_>>(),
+            )),
+        ),
+    ];
+    write_table(&summary.heldout, columns, |_, _| false, meta_of(opts, created))
 }
 
 fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str) -> String {
