@@ -231,10 +231,11 @@ pub async fn run_train(args: TrainArgs) -> Result<()> {
         }
         let shipped = s.attributes.iter().filter(|a| a.shipped).count();
         eprintln!(
-            "wrote {} ({shipped} new heads in {}); report {}",
+            "wrote {} ({shipped} new heads in {}); report {}; held-out predictions {}",
             s.output.display(),
             s.heads.display(),
-            s.report.display()
+            s.report.display(),
+            s.heldout.display()
         );
     }
     Ok(())

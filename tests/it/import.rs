@@ -589,3 +589,50 @@ fn mac_vs_labels_query_measures_agreement_on_the_same_images() {
     let age = csv_of(&results[n - 1]);
     assert_eq!(age.lines().nth(1), Some("596,2.0,2.0"), "{age}");
 }
+
+/// queries/heldout_agreement.sql reads a training run's held-out predictions: on a stand-in
+/// table that gives FairFace's own classes a probability of 0.9 (else 0.1), with the Male of
+/// files 1..100 flipped, it finds 90% sex agreement and full age-group and race agreement, and
+/// puts Indian, Latino and Middle Eastern faces (no MAAD attribute) under "other".
+#[test]
+fn heldout_agreement_query_reads_the_held_out_predictions() {
+    let e = macsql::Engine::new();
+    rt().block_on(e.register_path(
+        shared_data("annotations/fairface_val_1000.csv"),
+        Some("fairface_val_1000"),
+    ))
+    .unwrap();
+    let p = |attribute: &str, positive: &str| {
+        format!(
+            "SELECT '../shared/data/images/real/fairface/' || file AS path, 'fairface' AS source, \
+             '{attribute}' AS attribute, CASE WHEN {positive} THEN 0.9 ELSE 0.1 END AS p FROM fairface_val_1000"
+        )
+    };
+    let flipped = "(gender = 'Male') <> (CAST(regexp_replace(file, '[.]jpg$', '') AS INT) <= 100)";
+    let parts = [
+        p("Male", flipped),
+        p("Young", "age IN ('0-2', '3-9', '10-19', '20-29')"),
+        p("Middle_Aged", "age IN ('30-39', '40-49', '50-59')"),
+        p("Senior", "age IN ('60-69', 'more than 70')"),
+        p("Asian", "race IN ('East Asian', 'Southeast Asian')"),
+        p("White", "race = 'White'"),
+        p("Black", "race = 'Black'"),
+        "SELECT 'lfw/A/A_0001.jpg', 'lfw', 'Male', 0.9".into(),
+    ];
+    let setup = format!("CREATE TABLE heldout AS {}", parts.join(" UNION ALL "));
+    rt().block_on(e.run_script(&setup)).unwrap();
+    let query = std::fs::read_to_string(query_file("heldout_agreement.sql")).unwrap();
+    let results = rt().block_on(e.run_script(&query)).unwrap();
+    let n = results.len();
+    let summary = csv_of(&results[n - 3]);
+    assert_eq!(summary.lines().nth(1), Some("1000,0.9,1.0,1.0"), "{summary}");
+    let races = csv_of(&results[n - 2]);
+    for row in [
+        "Asian,260,260,0,0,0",
+        "Black,173,0,0,173,0",
+        "White,188,0,188,0,0",
+        "other,379,0,0,0,379",
+    ] {
+        assert!(races.lines().any(|l| l == row), "{row} in {races}");
+    }
+}

@@ -18,7 +18,7 @@
 //! The nested band figures decide whether a head ships, and one split into folds measures them
 //! with a noise of a few points where a band side holds a few hundred images (on the same
 //! heads, 0.857 to 0.915 between three fold seeds). They are therefore pooled over
-//! [`FitOptions::repeats`] splits (repeated cross-validation); the later splits refit at the L2
+//! [`FitOptions::repeats`] splits (repeated cross-validation); the later splits fit at the L2
 //! strength the first one chose.
 
 use super::logistic::{self, Head};

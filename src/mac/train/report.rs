@@ -306,14 +306,19 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
     );
     let _ = writeln!(
         m,
-        "- {}-fold cross-validation (L2 strength by inner 3-fold CV), bands at precision {}, heads ship at AUC >= {} with both band sides reached (Wilson lower bound at z = 1), both nested precisions >= the target (pooled over {} splits into folds) and coverage >= {}",
+        "- {}-fold cross-validation (L2 strength by inner 3-fold CV), bands at precision {}, heads ship at AUC >= {} with both band sides reached (Wilson lower bound at z = 1), both nested precisions >= the target (pooled over {} splits into folds) and coverage >= {}; the shipped head is the mean of the outer folds' heads, whose held-out predictions chose its band",
         opts.folds, opts.precision, opts.min_auc, opts.repeats, opts.min_coverage
+    );
+    let _ = writeln!(
+        m,
+        "- held-out predictions of every labelled image: `{}`",
+        s.heldout.display()
     );
     let _ = writeln!(m, "- command: `{}`", opts.command);
     let _ = writeln!(m, "- time: {created} ({:.0} s)\n", s.seconds);
     let _ = writeln!(
         m,
-        "AUC: mean ± deviation over the outer folds. Balanced accuracy: at thresholds tuned on each fold's training images (at p = 0.5 in brackets). Band: label 1 at p >= hi, -1 at p <= lo, 0 between, chosen on held-out predictions; coverage and precision (of 1 / of -1) on those; nested: each fold's band chosen on its training images only, measured on the fold, pooled over the repeated splits. Input: the AUC of the input bundle's own value for the attribute, when it has one.\n"
+        "AUC: mean ± deviation over the outer folds. Balanced accuracy: at thresholds tuned on each fold's training images (at p = 0.5 in brackets). Band: label 1 at p >= hi, -1 at p <= lo, 0 between, chosen on held-out predictions; coverage and precision (of 1 / of -1) on those; nested: each fold's band chosen on its training images only (on the held-out predictions of its inner folds), measured on the fold through the mean of those inner heads, pooled over the repeated splits. Input: the AUC of the input bundle's own value for the attribute, when it has one.\n"
     );
     let _ = writeln!(
         m,
