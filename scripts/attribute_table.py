@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Prints the README's table of the default bundle's attributes from models/mac-report.parquet and
-models/mac-report-sources.parquet (written by scripts/train_default.sh).
+"""Prints the README's table of the default bundle's attributes from models/mac-report.parquet,
+models/mac-report-sources.parquet and models/mac-heldout.parquet (written by
+scripts/train_default.sh).
 
     python3 scripts/attribute_table.py        # needs pyarrow
 
 One row per MAAD-Face attribute tried: its label sources with their images, the held-out
-(person-grouped) AUC, balanced accuracy, the band's coverage and precision of each side (pooled
+(person-grouped) AUC, balanced accuracy, the band's coverage, the share of images each side labels
+(1 / -1, on the held-out predictions: a side can be tiny), the precision of each side (pooled
 held-out predictions, and nested in brackets), and whether it shipped and why.
 """
 from pathlib import Path
@@ -19,21 +21,38 @@ def f3(v):
     return "-" if v is None or v != v else f"{v:.3f}"
 
 
+def side_shares(r, probs):
+    """The share of held-out images at or above the band's hi and at or below its lo ("-" for a
+    side that did not reach the precision). The probabilities are float32, the band float64."""
+    if not probs:
+        return "-"
+    def share(reached, inside):
+        return f"{sum(1 for p in probs if inside(p)) / len(probs):.3f}" if reached else "-"
+    pos = share(r["precision_pos"] == r["precision_pos"], lambda p: p >= r["band_hi"] - 1e-6)
+    neg = share(r["precision_neg"] == r["precision_neg"], lambda p: p <= r["band_lo"] + 1e-6)
+    return f"{pos} / {neg}"
+
+
 def main():
     report = pq.read_table(ROOT / "models" / "mac-report.parquet").to_pylist()
     sources = pq.read_table(ROOT / "models" / "mac-report-sources.parquet").to_pylist()
+    heldout = pq.read_table(ROOT / "models" / "mac-heldout.parquet", columns=["attribute", "p"]).to_pydict()
+    probs = {}
+    for a, p in zip(heldout["attribute"], heldout["p"]):
+        probs.setdefault(a, []).append(p)
     by_attr = {}
     for s in sources:
         by_attr.setdefault(s["attribute"], []).append(s)
-    print("| attribute | sources (images) | images | AUC | balanced acc. | coverage | precision 1 / -1 (nested) | shipped |")
-    print("|---|---|---:|---:|---:|---:|---|---|")
+    print("| attribute | sources (images) | images | AUC | balanced acc. | coverage | share 1 / -1 | precision 1 / -1 (nested) | shipped |")
+    print("|---|---|---:|---:|---:|---:|---|---|---|")
     for r in report:
         srcs = by_attr.get(r["attribute"], [])
         names = ", ".join(f"{s['source']} {s['positives'] + s['negatives']:,}" for s in srcs)
         n = (r["positives"] or 0) + (r["negatives"] or 0)
         shipped = "yes" if r["shipped"] else f"no: {r['reason']}"
+        share = side_shares(r, probs.get(r["attribute"], []))
         print(f"| {r['attribute']} | {names} | {n:,} | {f3(r['auc'])} | {f3(r['balanced_accuracy'])} | "
-              f"{f3(r['coverage'])} | {f3(r['precision_pos'])} / {f3(r['precision_neg'])} "
+              f"{f3(r['coverage'])} | {share} | {f3(r['precision_pos'])} / {f3(r['precision_neg'])} "
               f"({f3(r['nested_precision_pos'])} / {f3(r['nested_precision_neg'])}) | {shipped} |")
     print(f"\nShipped: {sum(1 for r in report if r['shipped'])} of {len(report)}")
 

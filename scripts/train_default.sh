@@ -33,7 +33,7 @@ if [[ "${1:-}" == labels ]]; then
 fi
 "$bin" train target/labels/lfw.csv target/labels/celeba.csv target/labels/ffhq.csv target/labels/fairface.csv \
   --group person --images-root . --model models/mac-base.toml --features target/labels/features.parquet \
-  -o models/mac.toml --name mac-default \
+  --repeats 6 -o models/mac.toml --name mac-default \
   --label-licence "LFW / LFWA+ labels: research use only; CelebA: non-commercial research only; FFHQ Face API labels: CC BY-NC-SA 4.0 (non-commercial); FairFace labels: CC BY 4.0. Heads learned from them inherit these terms: non-commercial research use." \
   --attribute Male Young Middle_Aged Senior Asian White Black Rosy_Cheeks Shiny_Skin Bald Wavy_Hair \
     Receding_Hairline Bangs Sideburns Black_Hair Blond_Hair Brown_Hair Gray_Hair No_Beard Mustache \
