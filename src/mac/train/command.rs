@@ -66,7 +66,7 @@ pub struct AttributeOutcome {
     pub name: String,
     /// The cross-validated head, unless it could not be fitted.
     pub fitted: Option<Fitted>,
-    /// The label rows (indices into [`labels::LabelSet::rows`]) it was fitted on, in the order of
+    /// The label rows (indices into the label set's `rows`) it was fitted on, in the order of
     /// [`Fitted::held`].
     pub rows: Vec<usize>,
     /// ROC AUC of the input bundle's own value for this attribute on the same images.
