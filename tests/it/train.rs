@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::common::{annotate_with_default_bundle, floats, macsql, read_all, shared_data, strings, write};
+use crate::common::{
+    annotate_with_default_bundle, file_metadata, floats, macsql, read_all, shared_data, strings, write,
+};
 
 /// An Int8 label column.
 fn labels_of(b: &arrow::array::RecordBatch, name: &str) -> Vec<Option<i8>> {
@@ -93,6 +95,8 @@ fn heads_trained_on_part_of_ffhq_label_the_rest() {
             "0.9",
             "--model",
             "models/mac-base.toml",
+            "--label-licence",
+            "FFHQ Face API labels: CC BY-NC-SA 4.0",
         ])
         .arg("--images-root")
         .arg(shared_data("images/real/ffhq"))
@@ -145,6 +149,12 @@ fn heads_trained_on_part_of_ffhq_label_the_rest() {
     assert!(
         attribute.iter().any(|a| a.as_deref() == Some("Mustache")),
         "an attribute that did not ship is there too"
+    );
+    // The held-out file carries the labels, so their terms travel with it.
+    let meta = file_metadata(&tmp.path().join("out/glasses-heldout.parquet"));
+    assert_eq!(
+        meta.get("macsql.label_licence").map(String::as_str),
+        Some("FFHQ Face API labels: CC BY-NC-SA 4.0")
     );
     let text = std::fs::read_to_string(&bundle).unwrap();
     assert!(

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BooleanArray, Float32Array, Float64Array, Int8Array, Int64Array, RecordBatch, StringArray,
+    StringBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema};
 
@@ -127,6 +128,10 @@ fn meta_of(opts: &TrainOptions, created: &str) -> HashMap<String, String> {
     meta.insert("macsql.labels".to_string(), tables(opts));
     meta.insert("macsql.command".to_string(), opts.command.clone());
     meta.insert("macsql.created".to_string(), created.to_string());
+    if let Some(l) = &opts.label_licence {
+        // The tables carry the labels (the held-out file every one of them): their terms too.
+        meta.insert("macsql.label_licence".to_string(), l.clone());
+    }
     meta
 }
 
@@ -190,69 +195,38 @@ pub fn write_heldout(
     opts: &TrainOptions,
     created: &str,
 ) -> Result<(), MacError> {
-    let fitted: Vec<(&str, &[usize], &super::fit::Fitted)> = summary
-        .attributes
-        .iter()
-        .filter_map(|o| o.fitted.as_ref().map(|f| (o.name.as_str(), o.rows.as_slice(), f)))
-        .collect();
-    let each = || {
-        fitted
-            .iter()
-            .flat_map(|(name, rows, f)| rows.iter().enumerate().map(move |(k, &r)| (*name, r, k, *f)))
-    };
-    let row = |r: usize| &labels.rows[r];
-    let label = |r: usize, name: &str| {
-        labels
-            .attributes
-            .iter()
-            .find(|a| a.name == name)
-            .and_then(|a| a.values[r])
-            .map(|v| if v { 1i8 } else { -1 })
-    };
+    let (mut path, mut source, mut attribute) =
+        (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+    let (mut label, mut p, mut band) = (Vec::new(), Vec::new(), Vec::new());
+    for o in &summary.attributes {
+        let (Some(f), Some(values)) = (
+            &o.fitted,
+            labels
+                .attributes
+                .iter()
+                .find(|a| a.name == o.name)
+                .map(|a| &a.values),
+        ) else {
+            continue;
+        };
+        for (k, &r) in o.rows.iter().enumerate() {
+            let row = &labels.rows[r];
+            path.append_value(labels.images[row.image].to_string_lossy());
+            source.append_value(&labels.sources[row.source].name);
+            attribute.append_value(&o.name);
+            // Every row a head was fitted on has a label.
+            label.push(if values[r] == Some(true) { 1i8 } else { -1 });
+            p.push(f.held[k] as f32);
+            band.push(f.held_band[k]);
+        }
+    }
     let columns: Vec<(&str, ArrayRef)> = vec![
-        (
-            "path",
-            Arc::new(StringArray::from(
-                each()
-                    .map(|(_, r, _, _)| labels.images[row(r).image].to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .iter()
-                    .map(|p| p.as_ref())
-                    .collect::<Vec<&str>>(),
-            )),
-        ),
-        (
-            "source",
-            Arc::new(StringArray::from(
-                each()
-                    .map(|(_, r, _, _)| labels.sources[row(r).source].name.as_str())
-                    .collect::<Vec<&str>>(),
-            )),
-        ),
-        (
-            "attribute",
-            Arc::new(StringArray::from(
-                each().map(|(a, _, _, _)| a).collect::<Vec<&str>>(),
-            )),
-        ),
-        (
-            "label",
-            Arc::new(Int8Array::from(
-                each().map(|(a, r, _, _)| label(r, a)).collect::<Vec<_>>(),
-            )),
-        ),
-        (
-            "p",
-            Arc::new(Float32Array::from(
-                each().map(|(_, _, k, f)| f.held[k] as f32).collect::<Vec<_>>(),
-            )),
-        ),
-        (
-            "band",
-            Arc::new(Int8Array::from(
-                each().map(|(_, _, k, f)| f.held_band[k]).collect::<Vec<_>>(),
-            )),
-        ),
+        ("path", Arc::new(path.finish())),
+        ("source", Arc::new(source.finish())),
+        ("attribute", Arc::new(attribute.finish())),
+        ("label", Arc::new(Int8Array::from(label))),
+        ("p", Arc::new(Float32Array::from(p))),
+        ("band", Arc::new(Int8Array::from(band))),
     ];
     write_table(&summary.heldout, columns, |_, _| false, meta_of(opts, created))
 }

@@ -4,8 +4,9 @@
 //!
 //! The query is an embedding literal (`[0.1, ...]`, `make_array(...)`), a SELECT / WITH query
 //! whose rows hold embeddings (each row one query), or an image path: one of the table's `path`
-//! column, else any image file, annotated on the spot with the session's `mac_annotate`. The search is exact: every row is scored (in parallel), a bounded heap per query keeps
-//! the best `k` ([`TopK`]).
+//! column, else any image file, annotated on the spot with the session's `mac_annotate`. The
+//! search is exact: every row is scored (in parallel), a bounded heap per query keeps the best
+//! `k` ([`TopK`]).
 
 mod args;
 pub mod topk;
