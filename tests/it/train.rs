@@ -126,6 +126,16 @@ fn heads_trained_on_part_of_ffhq_label_the_rest() {
     let r = read_all(&tmp.path().join("out/glasses-report.parquet"));
     let auc = floats_f64(&r, "auc");
     assert!(auc[0] > 0.93 && auc[1] > 0.88, "cross-validated AUC {auc:?}");
+    // Each band side's size beside its precision: Eyeglasses labels both sides, and the two
+    // shares make up the coverage.
+    let (cov, pos, neg) = (
+        floats_f64(&r, "nested_coverage"),
+        floats_f64(&r, "nested_share_pos"),
+        floats_f64(&r, "nested_share_neg"),
+    );
+    assert!(pos[0] > 0.02 && neg[0] > 0.3, "shares {pos:?} / {neg:?}");
+    assert!((pos[0] + neg[0] - cov[0]).abs() < 1e-9, "{cov:?}");
+    assert!(report.contains("nested share 1 / -1"), "{report}");
     // Every labelled image's held-out prediction, per attribute, for SQL.
     let h = read_all(&tmp.path().join("out/glasses-heldout.parquet"));
     let (attribute, path, label, p, band) = (

@@ -304,12 +304,12 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
                             format!("AUC {auc:.3} < {:.2}", opts.min_auc)
                         } else if !f.band.reached {
                             format!("no band reaches precision {:.2} on both sides", opts.precision)
-                        } else if !(f.nested_band.1 >= opts.precision
-                            && f.nested_band.2 >= opts.precision)
+                        } else if !(f.nested_band.precision_pos >= opts.precision
+                            && f.nested_band.precision_neg >= opts.precision)
                         {
                             format!(
                                 "nested precision {:.3} / {:.3} (of 1 / of -1) < {:.2}: the band does not hold on images it was not chosen on",
-                                f.nested_band.1, f.nested_band.2, opts.precision
+                                f.nested_band.precision_pos, f.nested_band.precision_neg, opts.precision
                             )
                         } else if f.band.coverage < opts.min_coverage {
                             format!(

@@ -73,9 +73,25 @@ pub struct SourceScore {
     pub auc: Option<f64>,
     /// Accuracy of the held-out predictions at p = 0.5.
     pub accuracy: f64,
-    /// The nested band on these rows, pooled over the repeated splits: (coverage, precision of
-    /// 1, precision of -1).
-    pub nested_band: (f64, f64, f64),
+    /// The nested band on these rows, pooled over the repeated splits.
+    pub nested_band: Nested,
+}
+
+/// The nested measure of a band on some rows: each outer fold's band, chosen without the fold,
+/// applied to it and pooled over the repeated splits. The shares say how large each side is:
+/// a side's precision alone says nothing of how many images it labels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nested {
+    /// The share of rows labelled 1 or -1.
+    pub coverage: f64,
+    /// The share of rows labelled 1.
+    pub share_pos: f64,
+    /// The share of rows labelled -1.
+    pub share_neg: f64,
+    /// The share of the rows labelled 1 that are positive (NaN where none is).
+    pub precision_pos: f64,
+    /// The share of the rows labelled -1 that are negative (NaN where none is).
+    pub precision_neg: f64,
 }
 
 /// A cross-validated head.
@@ -92,9 +108,8 @@ pub struct Fitted {
     /// The band chosen on the held-out predictions (applied to the final head).
     pub band: BandChoice,
     /// The nested measure of the bands: each outer fold's band chosen on its training images'
-    /// inner folds, applied to the fold, pooled over the repeated splits: (coverage, precision
-    /// of 1, precision of -1).
-    pub nested_band: (f64, f64, f64),
+    /// inner folds, applied to the fold, pooled over the repeated splits.
+    pub nested_band: Nested,
     /// Per label source, the held-out figures on its rows.
     pub sources: Vec<SourceScore>,
     /// The L2 strength the outer folds chose most often.
@@ -216,11 +231,7 @@ fn best_threshold(probs: &[f64], labels: &[bool]) -> f64 {
 }
 
 /// Share correct of the rows labelled `side` (1 or -1) by `band`, and how many there are.
-fn nested_figures(
-    band: &[i8],
-    labels: &[bool],
-    rows: impl Iterator<Item = usize> + Clone,
-) -> (f64, f64, f64) {
+fn nested_figures(band: &[i8], labels: &[bool], rows: impl Iterator<Item = usize> + Clone) -> Nested {
     let ratio = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
     let (mut n, mut covered, mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0, 0, 0);
     for i in rows {
@@ -231,7 +242,13 @@ fn nested_figures(
         neg += usize::from(band[i] == -1);
         neg_ok += usize::from(band[i] == -1 && !labels[i]);
     }
-    (ratio(covered, n), ratio(pos_ok, pos), ratio(neg_ok, neg))
+    Nested {
+        coverage: ratio(covered, n),
+        share_pos: ratio(pos, n),
+        share_neg: ratio(neg, n),
+        precision_pos: ratio(pos_ok, pos),
+        precision_neg: ratio(neg_ok, neg),
+    }
 }
 
 /// One split into outer folds: each fold's head and its held-out predictions (when asked
@@ -420,6 +437,21 @@ mod tests {
     }
 
     #[test]
+    fn nested_figures_give_each_sides_share_and_precision() {
+        // 10 rows: three labelled 1 (two right), five -1 (four right), two left at 0.
+        let band = [1, 1, 1, -1, -1, -1, -1, -1, 0, 0];
+        let labels = [true, true, false, false, false, false, false, true, true, false];
+        let n = nested_figures(&band, &labels, 0..10);
+        assert_eq!(n.coverage, 0.8);
+        assert_eq!((n.share_pos, n.share_neg), (0.3, 0.5));
+        assert_eq!((n.precision_pos, n.precision_neg), (2.0 / 3.0, 0.8));
+        // No row labelled 1: its precision is undefined, its share is 0.
+        let n = nested_figures(&band, &labels, 3..10);
+        assert_eq!(n.share_pos, 0.0);
+        assert!(n.precision_pos.is_nan());
+    }
+
+    #[test]
     fn repeated_splits_pool_the_nested_figures_and_leave_the_head_alone() {
         // A noisy attribute: the nested band figures move with the split, the head does not.
         let (n, d) = (400, 10);
@@ -451,7 +483,7 @@ mod tests {
         assert_ne!(one.nested_band, three.nested_band);
         // Pooled over the splits: a share of labelled rows like one split's, not three times it.
         assert!(
-            (one.nested_band.0 - three.nested_band.0).abs() < 0.2,
+            (one.nested_band.coverage - three.nested_band.coverage).abs() < 0.2,
             "{:?} {:?}",
             one.nested_band,
             three.nested_band

@@ -15,10 +15,22 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema};
 
 use super::command::{TrainOptions, TrainSummary, sibling};
+use super::fit::Nested;
 use super::labels::LabelSet;
 use crate::foreign::ForeignError;
 use crate::mac::MacError;
 use crate::mac::bundle::manifest::Bundle;
+
+/// The nested figures as two table cells: the share of 1 / -1, then the precision of 1 / -1.
+fn nested_cells(n: &Nested) -> String {
+    format!(
+        "{} / {} | {} / {}",
+        f3(n.share_pos),
+        f3(n.share_neg),
+        f3(n.precision_pos),
+        f3(n.precision_neg)
+    )
+}
 
 fn f3(v: f64) -> String {
     if v.is_finite() {
@@ -71,9 +83,11 @@ pub fn write(
         ("coverage", get(&|f| f.band.coverage)),
         ("precision_pos", get(&|f| f.band.precision_pos)),
         ("precision_neg", get(&|f| f.band.precision_neg)),
-        ("nested_coverage", get(&|f| f.nested_band.0)),
-        ("nested_precision_pos", get(&|f| f.nested_band.1)),
-        ("nested_precision_neg", get(&|f| f.nested_band.2)),
+        ("nested_coverage", get(&|f| f.nested_band.coverage)),
+        ("nested_share_pos", get(&|f| f.nested_band.share_pos)),
+        ("nested_share_neg", get(&|f| f.nested_band.share_neg)),
+        ("nested_precision_pos", get(&|f| f.nested_band.precision_pos)),
+        ("nested_precision_neg", get(&|f| f.nested_band.precision_neg)),
         ("alpha", get(&|f| f.alpha)),
         (
             "input_auc",
@@ -173,9 +187,17 @@ fn write_sources(summary: &TrainSummary, meta: HashMap<String, String>) -> Resul
         ),
         ("auc", float(&|s| s.auc)),
         ("accuracy_at_half", float(&|s| Some(s.accuracy))),
-        ("nested_coverage", float(&|s| Some(s.nested_band.0))),
-        ("nested_precision_pos", float(&|s| Some(s.nested_band.1))),
-        ("nested_precision_neg", float(&|s| Some(s.nested_band.2))),
+        ("nested_coverage", float(&|s| Some(s.nested_band.coverage))),
+        ("nested_share_pos", float(&|s| Some(s.nested_band.share_pos))),
+        ("nested_share_neg", float(&|s| Some(s.nested_band.share_neg))),
+        (
+            "nested_precision_pos",
+            float(&|s| Some(s.nested_band.precision_pos)),
+        ),
+        (
+            "nested_precision_neg",
+            float(&|s| Some(s.nested_band.precision_neg)),
+        ),
     ];
     write_table(
         &sibling(&summary.output, "-report-sources.parquet"),
@@ -296,16 +318,16 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
     );
     let _ = writeln!(
         m,
-        "| attribute | + / - | AUC | balanced acc. | majority | band lo / hi | coverage | precision 1 / -1 | nested coverage, precision 1 / -1 | input | shipped |"
+        "| attribute | + / - | AUC | balanced acc. | majority | band lo / hi | coverage | precision 1 / -1 | nested share 1 / -1 | nested precision 1 / -1 | input | shipped |"
     );
-    let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|");
     for o in &s.attributes {
         match &o.fitted {
             Some(f) => {
                 let (auc, sd) = f.auc();
                 let _ = writeln!(
                     m,
-                    "| {} | {} / {} | {} ± {} | {} ({}) | {} | {} / {} | {} | {} / {} | {}, {} / {} | {} | {} |",
+                    "| {} | {} / {} | {} ± {} | {} ({}) | {} | {} / {} | {} | {} / {} | {} | {} | {} |",
                     o.name,
                     f.counts.0,
                     f.counts.1,
@@ -319,9 +341,7 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
                     f3(f.band.coverage),
                     f3(f.band.precision_pos),
                     f3(f.band.precision_neg),
-                    f3(f.nested_band.0),
-                    f3(f.nested_band.1),
-                    f3(f.nested_band.2),
+                    nested_cells(&f.nested_band),
                     o.input_auc.map_or("-".into(), f3),
                     if o.shipped {
                         "yes".to_string()
@@ -331,35 +351,33 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
                 );
             }
             None => {
-                let _ = writeln!(m, "| {} | | | | | | | | | | no: {} |", o.name, o.reason);
+                let _ = writeln!(m, "| {} | | | | | | | | | | | no: {} |", o.name, o.reason);
             }
         }
     }
     let _ = writeln!(
         m,
-        "\n## Per label source\n\nThe held-out predictions above, on the images of each source: AUC, accuracy at p = 0.5, and the nested band's coverage and precision (of 1 / of -1).\n"
+        "\n## Per label source\n\nThe held-out predictions above, on the images of each source: AUC, accuracy at p = 0.5, and the nested band's share of images labelled 1 / -1 and its precision (of 1 / of -1).\n"
     );
     let _ = writeln!(
         m,
-        "| attribute | source | + / - | AUC | accuracy | nested coverage, precision 1 / -1 |"
+        "| attribute | source | + / - | AUC | accuracy | nested share 1 / -1 | nested precision 1 / -1 |"
     );
-    let _ = writeln!(m, "|---|---|---|---|---|---|");
+    let _ = writeln!(m, "|---|---|---|---|---|---|---|");
     for o in &s.attributes {
         let Some(f) = &o.fitted else { continue };
         for sc in &f.sources {
             let name = s.sources.get(sc.source).map_or("?", |x| x.name.as_str());
             let _ = writeln!(
                 m,
-                "| {} | {} | {} / {} | {} | {} | {}, {} / {} |",
+                "| {} | {} | {} / {} | {} | {} | {} |",
                 o.name,
                 name,
                 sc.counts.0,
                 sc.counts.1,
                 sc.auc.map_or("-".into(), f3),
                 f3(sc.accuracy),
-                f3(sc.nested_band.0),
-                f3(sc.nested_band.1),
-                f3(sc.nested_band.2)
+                nested_cells(&sc.nested_band)
             );
         }
     }
