@@ -96,8 +96,8 @@ fn corrupt_image_becomes_an_error_row() {
     let kv = file_metadata(&out);
     let models = kv.get("macsql.models").expect("models metadata");
     assert!(
-        models.contains("faceres.onnx")
-            && models.contains("8eb644dff1da9529")
+        models.contains("faceres-features.onnx")
+            && models.contains("26ab19745448e58c")
             && models.contains("dlib-resnet-v1.onnx")
             && models.contains("mac-heads.parquet"),
         "{models}"

@@ -27,7 +27,10 @@ pub const FILES: [(&str, &[u8]); 10] = [
         "retinaface-mnet025.onnx",
         include_bytes!("../../../models/retinaface-mnet025.onnx"),
     ),
-    ("faceres.onnx", include_bytes!("../../../models/faceres.onnx")),
+    (
+        "faceres-features.onnx",
+        include_bytes!("../../../models/faceres-features.onnx"),
+    ),
     (
         "dlib-resnet-v1.onnx",
         include_bytes!("../../../models/dlib-resnet-v1.onnx"),
