@@ -128,12 +128,11 @@ def expose_pooled(model, first: str, blocks: list[str]):
     out = onnx.ModelProto()
     out.CopyFrom(model)
     produced = {o for n in model.graph.node for o in n.output}
+    missing = [name for name in [first] + blocks if name not in produced]
+    if missing:
+        raise SystemExit(f"expose_features: no node produces tensor {missing[0]!r}")
     parts = [first]
-    for i, name in enumerate([first] + blocks):
-        if name not in produced:
-            raise SystemExit(f"expose_features: no node produces tensor {name!r}")
-        if i == 0:
-            continue
+    for i, name in enumerate(blocks, 1):
         out.graph.node.append(helper.make_node("GlobalAveragePool", [name], [f"features_pool_{i}"],
                                                name=f"macsql_features_pool_{i}"))
         out.graph.node.append(helper.make_node("Flatten", [f"features_pool_{i}"], [f"features_part_{i}"],
