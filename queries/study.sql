@@ -4,9 +4,13 @@
 -- Run (from the project root):
 --   cargo run --release -- --demo -f queries/study.sql --maxrows 0
 -- The `demo` table is SIMULATED (see README, "Demo catalog"). Any annotation table with the
--- columns dataset, kind ('real' / 'synthetic') and the 47 MAAD-Face label columns (-1 / 0 / 1)
+-- columns dataset, kind ('real' / 'synthetic'), identity and MAAD-Face label columns (-1 / 0 / 1)
 -- can take its place, e.g. the output of `macsql annotate` or of `macsql demo --out DIR`:
---   macsql --data demo=DIR -f queries/study.sql --maxrows 0
+--   macsql annotate REAL_DIR --dataset ffhq --kind real -o tables/real.parquet
+--   macsql annotate SYNTH_DIR --dataset sfhq --kind synthetic -o tables/synthetic.parquet
+--   macsql --data demo=tables -f queries/study.sql --maxrows 0
+-- MAAD attributes the table lacks are listed as not annotated (the last query) and their rows
+-- are NULL; the subgroups (7, 8) need Male, Young, Middle_Aged, Senior, Asian, White and Black.
 --
 -- Divergences are in nats over the label values -1 / 0 / 1 present in either dataset, with
 -- Lidstone smoothing: kl_div(p, q, 0.5) adds 0.5 to every count, so that a value the synthetic set
@@ -15,45 +19,16 @@
 
 -- 1. The catalog: images, identities and images per identity of every dataset.
 SELECT dataset, kind, count(*) AS images, count(DISTINCT identity) AS identities,
-       round(count(*) * 1.0 / count(DISTINCT identity), 1) AS images_per_identity
+       round(count(*) * 1.0 / nullif(count(DISTINCT identity), 0), 1) AS images_per_identity
 FROM demo GROUP BY dataset, kind ORDER BY kind, dataset;
 
--- The histogram of every attribute in every dataset, in one pass over the table.
+-- The histogram of every MAAD attribute in every dataset, in one pass over the table: one row
+-- per (dataset, kind, attribute). An attribute the table does not hold (a bundle that does not
+-- label it, an imported source without it) has a NULL histogram, so its divergences are NULL and
+-- the last query lists it.
 CREATE OR REPLACE TABLE study_hist AS
-SELECT dataset, kind, unnest(range(1, 48)) AS attr_no,
-       unnest(['Male', 'Young', 'Middle_Aged', 'Senior', 'Asian', 'White', 'Black',
-                    'Rosy_Cheeks', 'Shiny_Skin', 'Bald', 'Wavy_Hair', 'Receding_Hairline', 'Bangs',
-                    'Sideburns', 'Black_Hair', 'Blond_Hair', 'Brown_Hair', 'Gray_Hair', 'No_Beard',
-                    'Mustache', '5_o_Clock_Shadow', 'Goatee', 'Oval_Face', 'Square_Face',
-                    'Round_Face', 'Double_Chin', 'High_Cheekbones', 'Chubby', 'Obstructed_Forehead',
-                    'Fully_Visible_Forehead', 'Brown_Eyes', 'Bags_Under_Eyes', 'Bushy_Eyebrows',
-                    'Arched_Eyebrows', 'Mouth_Closed', 'Smiling', 'Big_Lips', 'Big_Nose',
-                    'Pointy_Nose', 'Heavy_Makeup', 'Wearing_Hat', 'Wearing_Earrings',
-                    'Wearing_Necktie', 'Wearing_Lipstick', 'No_Eyewear', 'Eyeglasses', 'Attractive']) AS attribute,
-       unnest([h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11, h12, h13, h14, h15, h16, h17, h18,
-                    h19, h20, h21, h22, h23, h24, h25, h26, h27, h28, h29, h30, h31, h32, h33, h34,
-                    h35, h36, h37, h38, h39, h40, h41, h42, h43, h44, h45, h46, h47]) AS hist
-FROM (
-  SELECT dataset, kind,
-        attr_hist(Male) AS h1, attr_hist(Young) AS h2, attr_hist(Middle_Aged) AS h3,
-        attr_hist(Senior) AS h4, attr_hist(Asian) AS h5, attr_hist(White) AS h6,
-        attr_hist(Black) AS h7, attr_hist(Rosy_Cheeks) AS h8, attr_hist(Shiny_Skin) AS h9,
-        attr_hist(Bald) AS h10, attr_hist(Wavy_Hair) AS h11, attr_hist(Receding_Hairline) AS h12,
-        attr_hist(Bangs) AS h13, attr_hist(Sideburns) AS h14, attr_hist(Black_Hair) AS h15,
-        attr_hist(Blond_Hair) AS h16, attr_hist(Brown_Hair) AS h17, attr_hist(Gray_Hair) AS h18,
-        attr_hist(No_Beard) AS h19, attr_hist(Mustache) AS h20, attr_hist("5_o_Clock_Shadow") AS h21,
-        attr_hist(Goatee) AS h22, attr_hist(Oval_Face) AS h23, attr_hist(Square_Face) AS h24,
-        attr_hist(Round_Face) AS h25, attr_hist(Double_Chin) AS h26,
-        attr_hist(High_Cheekbones) AS h27, attr_hist(Chubby) AS h28,
-        attr_hist(Obstructed_Forehead) AS h29, attr_hist(Fully_Visible_Forehead) AS h30,
-        attr_hist(Brown_Eyes) AS h31, attr_hist(Bags_Under_Eyes) AS h32,
-        attr_hist(Bushy_Eyebrows) AS h33, attr_hist(Arched_Eyebrows) AS h34,
-        attr_hist(Mouth_Closed) AS h35, attr_hist(Smiling) AS h36, attr_hist(Big_Lips) AS h37,
-        attr_hist(Big_Nose) AS h38, attr_hist(Pointy_Nose) AS h39, attr_hist(Heavy_Makeup) AS h40,
-        attr_hist(Wearing_Hat) AS h41, attr_hist(Wearing_Earrings) AS h42,
-        attr_hist(Wearing_Necktie) AS h43, attr_hist(Wearing_Lipstick) AS h44,
-        attr_hist(No_Eyewear) AS h45, attr_hist(Eyeglasses) AS h46, attr_hist(Attractive) AS h47
-  FROM demo GROUP BY dataset, kind);
+SELECT dataset, kind, attr_no, attribute, hist
+FROM attr_hists('demo', 'dataset, kind', 'attributes=maad');
 
 -- 2. The distribution of each attribute in each dataset: its histogram and the share of images
 --    labelled -1, 0 (undefined) and 1, in percent.
@@ -89,7 +64,7 @@ SELECT attribute,
        round(avg(kl_real_synthetic), 5) AS mean_kl_real_synth,
        round(avg(kl_real_synthetic) / nullif(avg(kl_synthetic_real), 0), 1) AS ratio,
        CASE WHEN avg(kl_real_synthetic) > avg(kl_synthetic_real) THEN 'real||synthetic'
-            ELSE 'synthetic||real' END AS larger,
+            WHEN avg(kl_real_synthetic) <= avg(kl_synthetic_real) THEN 'synthetic||real' END AS larger,
        sum(CASE WHEN kl_real_synthetic > kl_synthetic_real THEN 1 ELSE 0 END) AS pairs_real_larger,
        count(*) AS pairs, bool_or(gap) AS gap
 FROM study_kl GROUP BY attr_no, attribute ORDER BY attr_no;
@@ -160,3 +135,7 @@ SELECT r.dataset AS real_set, s.dataset AS synthetic_set,
        kl_div(r.hist, s.hist) = CAST('inf' AS DOUBLE) AS gap
 FROM h r JOIN h s ON r.kind = 'real' AND s.kind = 'synthetic'
 ORDER BY real_set, synthetic_set;
+
+-- 9. Attributes the table does not hold (NULL rows above): not annotated, so not compared.
+SELECT attr_no, attribute, 'not in the table: not annotated' AS note
+FROM study_hist GROUP BY attr_no, attribute HAVING count(hist) = 0 ORDER BY attr_no;

@@ -1,4 +1,4 @@
-//! macsql's SQL functions: histograms, divergences and the comparison table function.
+//! macsql's SQL functions: histograms, divergences and the histogram and comparison table functions.
 //!
 //! A histogram is an ordinary SQL value: `Map<value, Int64>` with keys sorted ascending (see
 //! [`histogram`]). `attr_hist` makes one; the scalar functions compare them.
@@ -9,6 +9,7 @@ use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 pub mod attr_hist;
+pub mod attr_hists;
 pub mod chi2_test;
 pub mod compare_attributes;
 pub mod embedding;
@@ -51,6 +52,7 @@ pub fn register_all(ctx: &SessionContext) {
         "compare_embeddings",
         Arc::new(embedding::compare_embeddings::CompareEmbeddings),
     );
+    ctx.register_udtf("attr_hists", Arc::new(attr_hists::AttrHists));
     ctx.register_udtf(
         "compare_attributes",
         Arc::new(compare_attributes::CompareAttributes),
@@ -67,6 +69,7 @@ pub fn register_all(ctx: &SessionContext) {
 pub fn names() -> Vec<&'static str> {
     vec![
         "attr_hist",
+        "attr_hists",
         "kl_div",
         "js_div",
         "hellinger",

@@ -390,6 +390,64 @@ fn the_default_bundle_works_from_any_folder() {
         .stdout("n\n1\n");
 }
 
+/// The new-user path: annotate a real and a synthetic folder with the default bundle,
+/// put both tables in one folder and run queries/study.sql on it. Every MAAD attribute the
+/// bundle labels is compared; those it does not label are listed as not annotated.
+#[test]
+fn the_study_runs_on_a_real_and_a_synthetic_annotation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tables = tmp.path().join("tables");
+    for (name, kind, folder) in [
+        ("ffhq", "real", "images/real/ffhq"),
+        ("sfhq", "synthetic", "images/synthetic/sfhq"),
+    ] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(shared_data(folder))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        let list = tmp.path().join(format!("{name}.csv"));
+        let rows: Vec<String> = files.iter().take(6).map(|f| f.display().to_string()).collect();
+        std::fs::write(&list, format!("path\n{}\n", rows.join("\n"))).unwrap();
+        macsql()
+            .args(["annotate", "--dataset", name, "--kind", kind, "-q", "-o"])
+            .arg(tables.join(format!("{kind}.parquet")))
+            .arg(&list)
+            .assert()
+            .success();
+    }
+    let batches = read_parquet(&tables.join("real.parquet"));
+    let schema = batches[0].schema();
+    let labelled: Vec<&str> = macsql::MAAD_ATTRIBUTES
+        .into_iter()
+        .filter(|a| schema.field_with_name(a).is_ok())
+        .collect();
+    assert!(labelled.len() >= 40, "{labelled:?}");
+    let out = macsql()
+        .arg("--data")
+        .arg(format!("demo={}", tables.display()))
+        .args(["-q", "--format", "csv", "--maxrows", "0", "-f"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/study.sql"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (i, a) in macsql::MAAD_ATTRIBUTES.iter().enumerate() {
+        let note = format!("\n{},{a},not in the table: not annotated\n", i + 1);
+        assert_eq!(stdout.contains(&note), !labelled.contains(a), "{a}");
+        if labelled.contains(a) {
+            // Section 3: KL both ways for the (ffhq, sfhq) pair, numbers, not NULL.
+            let kl = stdout
+                .lines()
+                .find(|l| l.starts_with(&format!("{a},ffhq,sfhq,")))
+                .unwrap_or_else(|| panic!("{a}: no KL row"));
+            let v: Vec<&str> = kl.split(',').collect();
+            assert!(v[3].parse::<f64>().is_ok() && v[4].parse::<f64>().is_ok(), "{kl}");
+        }
+    }
+}
+
 /// A cached ONNX Runtime library that is not the pinned build (tampered with, or cut short) is
 /// refused with its path and both hashes; with PyPI out of reach nothing is labelled.
 #[test]
