@@ -17,12 +17,11 @@ use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TablePr
 use datafusion::common::{Result, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 
-use super::compare_attributes::{ident, source_sql, string_arg};
+use super::compare_attributes::{ident, query_context, source_sql, string_arg};
 use super::histogram::hist_type;
 use crate::annotations::MAAD_ATTRIBUTES;
 
@@ -141,10 +140,7 @@ impl TableProvider for HistTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let Some(state) = state.as_any().downcast_ref::<SessionState>() else {
-            return plan_err!("{NAME}: needs a DataFusion SessionState to run its query");
-        };
-        let ctx = SessionContext::new_with_state(state.clone());
+        let ctx = query_context(NAME, state)?;
         let batch = self.histograms(&ctx).await?;
         Ok(MemorySourceConfig::try_new_exec(
             &[vec![batch]],

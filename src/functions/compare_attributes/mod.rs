@@ -50,6 +50,15 @@ pub(crate) fn string_arg(func: &str, exprs: &[Expr], i: usize, name: &str) -> Re
     }
 }
 
+/// A context over the session a table function is scanned in, to run its own queries; `func`
+/// names the function in the error. Shared by macsql's table functions.
+pub(crate) fn query_context(func: &str, session: &dyn Session) -> Result<SessionContext> {
+    match session.as_any().downcast_ref::<SessionState>() {
+        Some(state) => Ok(SessionContext::new_with_state(state.clone())),
+        None => plan_err!("{func}: needs a DataFusion SessionState to run its query"),
+    }
+}
+
 impl TableFunctionImpl for CompareAttributes {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
@@ -118,10 +127,7 @@ impl TableProvider for ComparisonTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let Some(state) = state.as_any().downcast_ref::<SessionState>() else {
-            return plan_err!("{NAME}: needs a DataFusion SessionState to run its query");
-        };
-        let ctx = SessionContext::new_with_state(state.clone());
+        let ctx = query_context(NAME, state)?;
         let batch = self.compare(&ctx).await?;
         Ok(MemorySourceConfig::try_new_exec(
             &[vec![batch]],

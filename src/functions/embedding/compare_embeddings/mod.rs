@@ -17,7 +17,7 @@ pub mod row;
 pub mod sample;
 pub mod tile;
 
-use crate::functions::compare_attributes::string_arg;
+use crate::functions::compare_attributes::{query_context, string_arg};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -28,7 +28,6 @@ use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TablePr
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
@@ -94,10 +93,7 @@ impl TableProvider for EmbeddingComparisonTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let Some(state) = state.as_any().downcast_ref::<SessionState>() else {
-            return plan_err!("{NAME}: needs a DataFusion SessionState to run its query");
-        };
-        let ctx = SessionContext::new_with_state(state.clone());
+        let ctx = query_context(NAME, state)?;
         let (samples, dim) = self.read(&ctx).await?;
         let options = self.options.clone();
         // The nearest-neighbour passes are CPU-bound (rayon): off the async workers.

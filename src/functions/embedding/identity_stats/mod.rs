@@ -13,7 +13,7 @@ pub mod options;
 pub mod pairs;
 pub mod verification;
 
-use crate::functions::compare_attributes::string_arg;
+use crate::functions::compare_attributes::{query_context, string_arg};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -24,7 +24,6 @@ use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TablePr
 use datafusion::common::{DataFusionError, Result, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
@@ -91,10 +90,7 @@ impl TableProvider for IdentityTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let Some(state) = state.as_any().downcast_ref::<SessionState>() else {
-            return plan_err!("{NAME}: needs a DataFusion SessionState to run its query");
-        };
-        let ctx = SessionContext::new_with_state(state.clone());
+        let ctx = query_context(NAME, state)?;
         let groups = self.load(&ctx).await?;
         let options = self.options.clone();
         let batch = tokio::task::spawn_blocking(move || {

@@ -22,7 +22,6 @@ use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TablePr
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
@@ -30,7 +29,7 @@ use rayon::prelude::*;
 
 use super::faces::{FaceMatrix, dot, inverse_norm};
 use super::vectors::{Dimension, check_same_dimension, fixed_dimension, is_embedding_type, visit_rows};
-use crate::functions::compare_attributes::source_sql;
+use crate::functions::compare_attributes::{query_context, source_sql};
 use args::{NearestOptions, Query, k_arg, literal_vector, plan_schema, query_column, string_arg};
 pub use topk::{Hit, TopK, unit_distance};
 
@@ -199,10 +198,7 @@ impl TableProvider for NearestTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let Some(state) = state.as_any().downcast_ref::<SessionState>() else {
-            return plan_err!("{NAME}: needs a DataFusion SessionState to run its query");
-        };
-        let ctx = SessionContext::new_with_state(state.clone());
+        let ctx = query_context(NAME, state)?;
         let sql = format!("SELECT * FROM {}", source_sql(&self.source));
         let table = self.read_table(ctx.sql(&sql).await?.collect().await?)?;
         let queries = self.queries(&ctx, &table).await?;
