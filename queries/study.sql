@@ -9,8 +9,8 @@
 --   macsql annotate REAL_DIR --dataset ffhq --kind real -o tables/real.parquet
 --   macsql annotate SYNTH_DIR --dataset sfhq --kind synthetic -o tables/synthetic.parquet
 --   macsql --data demo=tables -f queries/study.sql --maxrows 0
--- MAAD attributes the table lacks are named as not annotated (the last query) and their rows
--- are NULL; the subgroups (7, 8) need Male, Young, Middle_Aged, Senior, Asian, White and Black.
+-- MAAD attributes the table lacks are named as not annotated (query 7) and their rows are
+-- NULL; the subgroups (8, 9) need Male, Young, Middle_Aged, Senior, Asian, White and Black.
 --
 -- Divergences are in nats over the label values -1 / 0 / 1 present in either dataset, with
 -- Lidstone smoothing: kl_div(p, q, 0.5) adds 0.5 to every count, so that a value the synthetic set
@@ -96,6 +96,14 @@ SELECT attribute,
        round(100 * max(CASE WHEN kind = 'synthetic' THEN hist_frac(hist, 0) END), 2) AS synthetic_max
 FROM study_hist GROUP BY attr_no, attribute ORDER BY attr_no;
 
+-- 7. Coverage: how many of the 47 MAAD attributes the table holds (and so were compared), and
+--    which it does not (NULL rows above: not annotated, so not compared).
+SELECT count(*) FILTER (WHERE annotated) AS attributes_compared,
+       count(*) FILTER (WHERE NOT annotated) AS not_annotated,
+       coalesce(string_agg(CASE WHEN NOT annotated THEN attribute END, ', ' ORDER BY attr_no), 'none')
+         AS not_in_the_table
+FROM (SELECT attr_no, attribute, count(hist) > 0 AS annotated FROM study_hist GROUP BY attr_no, attribute);
+
 -- Intersectional subgroups: gender x age x race (race 'other' is -1 on Asian, White and Black);
 -- images with any of the three undefined are left out.
 CREATE OR REPLACE TABLE study_groups AS
@@ -110,7 +118,7 @@ FROM (
   FROM demo)
 WHERE gender IS NOT NULL AND age IS NOT NULL AND race IS NOT NULL;
 
--- 7. Subgroup shares, pooled by kind, with a minimum support of 30 images: a share over fewer
+-- 8. Subgroup shares, pooled by kind, with a minimum support of 30 images: a share over fewer
 --    images is shown as NULL, with the reason.
 WITH k AS (SELECT kind, gender, age, race, count(*) AS n,
                   sum(count(*)) OVER (PARTITION BY kind) AS total
@@ -126,7 +134,7 @@ SELECT coalesce(r.gender, s.gender) AS gender, coalesce(r.age, s.age) AS age,
 FROM r FULL JOIN s ON r.gender = s.gender AND r.age = s.age AND r.race = s.race
 ORDER BY gender, age, race;
 
--- 8. KL both directions over the joint gender x age x race distribution, per pair (alpha 0.5).
+-- 9. KL both directions over the joint gender x age x race distribution, per pair (alpha 0.5).
 WITH h AS (SELECT dataset, kind, attr_hist(subgroup) AS hist FROM study_groups GROUP BY dataset, kind)
 SELECT r.dataset AS real_set, s.dataset AS synthetic_set,
        round(kl_div(s.hist, r.hist, 0.5), 5) AS kl_synth_real,
@@ -135,11 +143,3 @@ SELECT r.dataset AS real_set, s.dataset AS synthetic_set,
        kl_div(r.hist, s.hist) = CAST('inf' AS DOUBLE) AS gap
 FROM h r JOIN h s ON r.kind = 'real' AND s.kind = 'synthetic'
 ORDER BY real_set, synthetic_set;
-
--- 9. Coverage: how many of the 47 MAAD attributes the table holds (and so were compared), and
---    which it does not (NULL rows above: not annotated, so not compared).
-SELECT count(*) FILTER (WHERE annotated) AS attributes_compared,
-       count(*) FILTER (WHERE NOT annotated) AS not_annotated,
-       coalesce(string_agg(CASE WHEN NOT annotated THEN attribute END, ', ' ORDER BY attr_no), 'none')
-         AS not_in_the_table
-FROM (SELECT attr_no, attribute, count(hist) > 0 AS annotated FROM study_hist GROUP BY attr_no, attribute);

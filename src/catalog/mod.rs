@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::datasource::file_format::options::{
     ArrowReadOptions, CsvReadOptions, JsonReadOptions, ParquetReadOptions,
 };
@@ -288,13 +289,68 @@ async fn folder_table(
     let table_url = ListingTableUrl::parse(url)?;
     let state = ctx.state();
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-    let config = ListingTableConfig::new(table_url)
-        .with_listing_options(options)
+    let config = ListingTableConfig::new(table_url.clone())
+        .with_listing_options(options.clone())
         .infer_partitions_from_path(&state)
         .await?
         .infer_schema(&state)
         .await?;
+    let config = match config.file_schema.clone() {
+        Some(merged) if merged.fields().iter().any(|f| !f.is_nullable()) => {
+            let relaxed = nullable_where_missing(&state, &options, &table_url, &merged).await?;
+            config.with_schema(relaxed)
+        }
+        _ => config,
+    };
     ListingTable::try_new(config)
+}
+
+/// The merged schema of a folder whose files differ in their columns, with every column that
+/// some file lacks made nullable: it reads as NULL on that file's rows. (An imported table's
+/// labels are non-nullable; in a folder beside an annotation without that attribute, every query
+/// on the column failed with "declared as non-nullable but contains null values".)
+async fn nullable_where_missing(
+    state: &datafusion::execution::context::SessionState,
+    options: &ListingOptions,
+    table_url: &ListingTableUrl,
+    merged: &SchemaRef,
+) -> Result<SchemaRef, datafusion::error::DataFusionError> {
+    use futures::TryStreamExt;
+    let store = state.runtime_env().object_store(table_url)?;
+    let files: Vec<_> = table_url
+        .list_all_files(state, store.as_ref(), &options.file_extension)
+        .await?
+        .try_filter(|f| futures::future::ready(f.size > 0))
+        .try_collect()
+        .await?;
+    let mut missing = std::collections::HashSet::new();
+    for file in &files {
+        let schema = options
+            .format
+            .infer_schema(state, &store, std::slice::from_ref(file))
+            .await?;
+        for f in merged.fields() {
+            if schema.field_with_name(f.name()).is_err() {
+                missing.insert(f.name().clone());
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(merged.clone());
+    }
+    let fields: Vec<Field> = merged
+        .fields()
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .clone()
+                .with_nullable(f.is_nullable() || missing.contains(f.name()))
+        })
+        .collect();
+    Ok(Arc::new(Schema::new_with_metadata(
+        fields,
+        merged.metadata().clone(),
+    )))
 }
 
 /// True when the first non-blank byte of the file is `[` (a JSON array rather than NDJSON).

@@ -271,10 +271,13 @@ pub fn align_with_keys(p: &Entries, q: &Entries) -> (Vec<Key>, Vec<f64>, Vec<f64
     (keys, a, b)
 }
 
-/// Normalises counts to proportions after adding `alpha` to each; `None` when the total is 0.
+/// Normalises counts to proportions after adding `alpha` to each; `None` when nothing was
+/// counted (an empty histogram stays undefined however it is smoothed: smoothing zero counts
+/// would invent a uniform distribution).
 pub fn proportions(counts: &[f64], alpha: f64) -> Option<Vec<f64>> {
+    let observed: f64 = counts.iter().sum();
     let total: f64 = counts.iter().map(|c| c + alpha).sum();
-    if total <= 0.0 || counts.is_empty() {
+    if observed <= 0.0 || total <= 0.0 || counts.is_empty() {
         return None;
     }
     Some(counts.iter().map(|c| (c + alpha) / total).collect())
@@ -324,6 +327,7 @@ mod tests {
     fn proportions_of_empty_histogram_are_undefined() {
         assert!(proportions(&[], 0.0).is_none());
         assert!(proportions(&[0.0, 0.0], 0.0).is_none());
+        assert!(proportions(&[0.0, 0.0], 0.5).is_none());
         assert_eq!(proportions(&[0.0, 2.0], 1.0).unwrap(), vec![0.25, 0.75]);
     }
 }

@@ -636,3 +636,52 @@ fn heldout_agreement_query_reads_the_held_out_predictions() {
         assert!(races.lines().any(|l| l == row), "{row} in {races}");
     }
 }
+
+/// A folder holding an import (its label columns are non-nullable) beside a table without some
+/// of them reads as one table: the missing columns are NULL on the other table's rows, and the
+/// study runs on the folder. (Before, every query on such a column failed.)
+#[test]
+fn a_folder_of_tables_with_different_columns_reads_the_missing_ones_as_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = dir.path().join("tables");
+    for (format, file, dataset, kind) in [
+        ("lfwa", "annotations/lfwa_att_73.csv", "lfw", "real"),
+        (
+            "styleflow",
+            "annotations/styleflow_stylegan2_faceapi.csv",
+            "styleflow",
+            "synthetic",
+        ),
+    ] {
+        macsql()
+            .args(["import", "--format", format])
+            .arg(shared_data(file))
+            .args(["--dataset", dataset, "--kind", kind, "-o"])
+            .arg(tables.join(format!("{dataset}.parquet")))
+            .assert()
+            .success();
+    }
+    let data = format!("t={}", tables.display());
+    macsql()
+        .args(["--data", &data, "-q", "--format", "csv", "-c"])
+        .arg("SELECT dataset, count(*) AS n, count(\"Asian\") AS asian, attr_hist(\"Asian\") AS h FROM t GROUP BY dataset ORDER BY dataset")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("dataset,n,asian,h\nlfw,8792,8792,"))
+        .stdout(predicate::str::ends_with("styleflow,1000,0,{}\n"));
+    macsql()
+        .args([
+            "--data",
+            &data.replacen("t=", "demo=", 1),
+            "-q",
+            "--format",
+            "csv",
+            "-f",
+        ])
+        .arg(query_file("study.sql"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "attributes_compared,not_annotated,not_in_the_table\n",
+        ));
+}

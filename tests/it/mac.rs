@@ -433,7 +433,7 @@ fn the_study_runs_on_a_real_and_a_synthetic_annotation() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    // Section 9, the coverage: the attributes compared, and the others by name.
+    // Section 7, the coverage: the attributes compared, and the others by name.
     let missing: Vec<&str> = macsql::MAAD_ATTRIBUTES
         .into_iter()
         .filter(|a| !labelled.contains(a))
