@@ -289,62 +289,57 @@ async fn folder_table(
     let table_url = ListingTableUrl::parse(url)?;
     let state = ctx.state();
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-    let config = ListingTableConfig::new(table_url.clone())
-        .with_listing_options(options.clone())
+    let schema = union_schema(&state, &options, &table_url).await?;
+    let config = ListingTableConfig::new(table_url)
+        .with_listing_options(options)
         .infer_partitions_from_path(&state)
         .await?
-        .infer_schema(&state)
-        .await?;
-    let config = match config.file_schema.clone() {
-        Some(merged) if merged.fields().iter().any(|f| !f.is_nullable()) => {
-            let relaxed = nullable_where_missing(&state, &options, &table_url, &merged).await?;
-            config.with_schema(relaxed)
-        }
-        _ => config,
-    };
+        .with_schema(schema);
     ListingTable::try_new(config)
 }
 
-/// The merged schema of a folder whose files differ in their columns, with every column that
-/// some file lacks made nullable: it reads as NULL on that file's rows. (An imported table's
-/// labels are non-nullable; in a folder beside an annotation without that attribute, every query
-/// on the column failed with "declared as non-nullable but contains null values".)
-async fn nullable_where_missing(
+/// The union of the columns of the folder's files, merged as DataFusion's own inference merges
+/// them (files in path order, each read as its Parquet format reads it; one footer read per
+/// file), with every column that some file lacks made nullable: it reads as NULL on that file's
+/// rows. (Left non-nullable, as an import's labels are, every query on such a column failed with
+/// "declared as non-nullable but contains null values" once the folder also held an annotation
+/// without it.)
+async fn union_schema(
     state: &datafusion::execution::context::SessionState,
     options: &ListingOptions,
     table_url: &ListingTableUrl,
-    merged: &SchemaRef,
 ) -> Result<SchemaRef, datafusion::error::DataFusionError> {
-    use futures::TryStreamExt;
+    use futures::{StreamExt, TryStreamExt};
     let store = state.runtime_env().object_store(table_url)?;
-    let files: Vec<_> = table_url
+    let mut files: Vec<_> = table_url
         .list_all_files(state, store.as_ref(), &options.file_extension)
         .await?
-        .try_filter(|f| futures::future::ready(f.size > 0))
         .try_collect()
         .await?;
-    let mut missing = std::collections::HashSet::new();
-    for file in &files {
-        let schema = options
-            .format
-            .infer_schema(state, &store, std::slice::from_ref(file))
-            .await?;
-        for f in merged.fields() {
-            if schema.field_with_name(f.name()).is_err() {
-                missing.insert(f.name().clone());
-            }
-        }
+    if files.is_empty() {
+        return datafusion::common::plan_err!("No files found at {table_url}");
     }
-    if missing.is_empty() {
-        return Ok(merged.clone());
-    }
+    // Empty files have no schema to add.
+    files.retain(|f| f.size > 0);
+    files.sort_by(|a, b| a.location.cmp(&b.location));
+    let store = &store;
+    let schemas: Vec<SchemaRef> = futures::stream::iter(files)
+        .map(|file| async move {
+            options
+                .format
+                .infer_schema(state, store, std::slice::from_ref(&file))
+                .await
+        })
+        .buffered(32)
+        .try_collect()
+        .await?;
+    let merged = Schema::try_merge(schemas.iter().map(|s| s.as_ref().clone()))?;
     let fields: Vec<Field> = merged
         .fields()
         .iter()
         .map(|f| {
-            f.as_ref()
-                .clone()
-                .with_nullable(f.is_nullable() || missing.contains(f.name()))
+            let everywhere = schemas.iter().all(|s| s.field_with_name(f.name()).is_ok());
+            f.as_ref().clone().with_nullable(f.is_nullable() || !everywhere)
         })
         .collect();
     Ok(Arc::new(Schema::new_with_metadata(

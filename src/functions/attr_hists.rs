@@ -13,16 +13,12 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray, UInt32Array, new_null_array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
-use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{Result, plan_err};
-use datafusion::datasource::TableType;
-use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 
-use super::compare_attributes::{ident, query_context, source_sql, string_arg};
 use super::histogram::hist_type;
+use super::table_source::{Computed, ComputedTable, SourceColumns, ident, source_sql, string_arg};
 use crate::annotations::MAAD_ATTRIBUTES;
 
 const NAME: &str = "attr_hists";
@@ -95,11 +91,11 @@ impl TableFunctionImpl for AttrHists {
             }
         }
         let attributes = Attributes::parse(&string_arg(NAME, exprs, 2, "options")?.unwrap_or_default())?;
-        Ok(Arc::new(HistTable {
+        Ok(Arc::new(Computed(HistTable {
             source,
             groups,
             attributes,
-        }))
+        })))
     }
 }
 
@@ -124,48 +120,35 @@ struct HistTable {
 }
 
 #[async_trait]
-impl TableProvider for HistTable {
-    fn schema(&self) -> SchemaRef {
+impl ComputedTable for HistTable {
+    const NAME: &'static str = NAME;
+
+    fn output_schema(&self) -> SchemaRef {
         output_schema(&self.groups)
     }
 
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let ctx = query_context(NAME, state)?;
-        let batch = self.histograms(&ctx).await?;
-        Ok(MemorySourceConfig::try_new_exec(
-            &[vec![batch]],
-            self.schema(),
-            projection.cloned(),
-        )?)
+    async fn compute(&self, ctx: &SessionContext) -> Result<RecordBatch> {
+        self.histograms(ctx).await
     }
 }
 
 impl HistTable {
     /// The attributes to report, each with whether the table holds it.
-    fn attribute_list(&self, schema: &Schema) -> Result<Vec<(String, bool)>> {
-        let label = |name: &str, required: bool| match schema.field_with_name(name) {
-            Ok(f) if f.data_type() == &DataType::Int8 => Ok(true),
-            Ok(f) => plan_err!(
-                "{NAME}: attribute '{name}' of {} is {}, not a label column (Int8: -1 / 0 / 1)",
-                self.source,
-                f.data_type()
-            ),
-            Err(_) if !required => Ok(false),
-            Err(_) => plan_err!(
-                "{NAME}: attribute '{name}' is not a column of {}; columns: {}",
-                self.source,
-                column_names(schema)
-            ),
+    fn attribute_list(&self, columns: &SourceColumns) -> Result<Vec<(String, bool)>> {
+        let schema = &columns.schema;
+        let label = |name: &str, required: bool| {
+            if !required && schema.field_with_name(name).is_err() {
+                return Ok(false);
+            }
+            let f = columns.field(name, "attribute")?;
+            if f.data_type() != &DataType::Int8 {
+                return plan_err!(
+                    "{NAME}: attribute '{name}' of {} is {}, not a label column (Int8: -1 / 0 / 1)",
+                    self.source,
+                    f.data_type()
+                );
+            }
+            Ok(true)
         };
         let list: Vec<(String, bool)> = match &self.attributes {
             Attributes::AllLabels => schema
@@ -195,22 +178,11 @@ impl HistTable {
 
     async fn histograms(&self, ctx: &SessionContext) -> Result<RecordBatch> {
         let src = source_sql(&self.source);
-        let schema = ctx
-            .sql(&format!("SELECT * FROM {src} LIMIT 0"))
-            .await?
-            .schema()
-            .as_arrow()
-            .clone();
+        let columns = SourceColumns::plan(ctx, NAME, &self.source).await?;
         for g in &self.groups {
-            if schema.field_with_name(g).is_err() {
-                return plan_err!(
-                    "{NAME}: group column '{g}' is not a column of {}; columns: {}",
-                    self.source,
-                    column_names(&schema)
-                );
-            }
+            columns.field(g, "group column")?;
         }
-        let attributes = self.attribute_list(&schema)?;
+        let attributes = self.attribute_list(&columns)?;
         let present: Vec<&str> = attributes
             .iter()
             .filter(|(_, p)| *p)
@@ -262,37 +234,29 @@ impl HistTable {
             .flat_map(|_| attributes.iter().map(|(a, _)| a.as_str()))
             .collect();
         columns.push(Arc::new(StringArray::from(names)));
-        let hist = hist_type(DataType::Int8);
-        let missing = new_null_array(&hist, rows);
-        let mut sources: Vec<&dyn Array> = Vec::with_capacity(m + 1);
-        let mut which = Vec::with_capacity(m);
-        let mut next = k;
-        for (_, present) in attributes {
-            if *present {
-                sources.push(wide.column(next).as_ref());
-                next += 1;
-                which.push(sources.len() - 1);
-            } else {
-                which.push(usize::MAX);
-            }
-        }
+        // The present attributes' histograms are the wide result's columns after the groups, in
+        // attribute order; an absent attribute reads from an all-NULL column.
+        let present = attributes.iter().filter(|(_, p)| *p).count();
+        let missing = new_null_array(&hist_type(DataType::Int8), rows);
+        let mut sources: Vec<&dyn Array> = wide.columns()[k..k + present]
+            .iter()
+            .map(|c| c.as_ref())
+            .collect();
         sources.push(missing.as_ref());
-        let null_source = sources.len() - 1;
-        let indices: Vec<(usize, usize)> = (0..rows)
-            .flat_map(|r| {
-                which
-                    .iter()
-                    .map(move |&s| (if s == usize::MAX { null_source } else { s }, r))
+        let mut next = 0;
+        let slots: Vec<usize> = attributes
+            .iter()
+            .map(|(_, p)| {
+                next += usize::from(*p);
+                if *p { next - 1 } else { present }
             })
+            .collect();
+        let indices: Vec<(usize, usize)> = (0..rows)
+            .flat_map(|r| slots.iter().map(move |&s| (s, r)))
             .collect();
         columns.push(arrow::compute::interleave(&sources, &indices)?);
         Ok(RecordBatch::try_new(output_schema(&self.groups), columns)?)
     }
-}
-
-fn column_names(schema: &Schema) -> String {
-    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    names.join(", ")
 }
 
 #[cfg(test)]

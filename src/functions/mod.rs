@@ -21,6 +21,7 @@ pub mod histogram;
 pub mod js_div;
 pub mod kl_div;
 pub mod psi;
+pub(crate) mod table_source;
 pub mod tvd;
 pub mod wasserstein;
 

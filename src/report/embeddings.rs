@@ -14,8 +14,8 @@ use arrow::datatypes::{DataType, Float64Type};
 use super::ReportError;
 use super::html::{Cell, Table};
 use crate::engine::Engine;
-use crate::functions::compare_attributes::ident;
 use crate::functions::embedding::vectors::is_embedding_type;
+use crate::functions::table_source::ident;
 
 /// How many closest synthetic-to-real pairs the page shows (two thumbnails each).
 pub const MAX_PAIRS: usize = 8;

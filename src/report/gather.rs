@@ -10,7 +10,8 @@ use arrow::datatypes::{DataType, Int64Type, SchemaRef};
 
 use super::{ReportError, ReportOptions};
 use crate::engine::Engine;
-use crate::functions::compare_attributes::{Comparison, ident, row::from_batches};
+use crate::functions::compare_attributes::{Comparison, row::from_batches};
+use crate::functions::table_source::ident;
 use crate::plot::data::map_entries;
 
 /// The view the report reads when it unions several tables (dropped at the end).

@@ -15,16 +15,12 @@ use std::sync::Arc;
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRef};
 use async_trait::async_trait;
-use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{Result, plan_err};
-use datafusion::datasource::TableType;
-use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::execution::context::SessionState;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 
 use super::histogram::{key_at, read_hist};
+use super::table_source::{Computed, ComputedTable, SourceColumns, ident, source_sql, string_arg};
 use options::CompareOptions;
 pub use row::Comparison;
 use row::{Dist, compare_pair};
@@ -34,30 +30,6 @@ const NAME: &str = "compare_attributes";
 /// The `compare_attributes` table function.
 #[derive(Debug, Default)]
 pub struct CompareAttributes;
-
-/// Argument `i` (named `name` in errors) of the table function `func`, a constant string;
-/// `None` when it was not given. Shared by macsql's table functions.
-pub(crate) fn string_arg(func: &str, exprs: &[Expr], i: usize, name: &str) -> Result<Option<String>> {
-    let Some(e) = exprs.get(i) else {
-        return Ok(None);
-    };
-    match e {
-        Expr::Literal(v, _) => match v.try_as_str() {
-            Some(Some(s)) => Ok(Some(s.to_string())),
-            _ => plan_err!("{func}: argument `{name}` must be a string, got {v}"),
-        },
-        other => plan_err!("{func}: argument `{name}` must be a constant string, got {other}"),
-    }
-}
-
-/// A context over the session a table function is scanned in, to run its own queries; `func`
-/// names the function in the error. Shared by macsql's table functions.
-pub(crate) fn query_context(func: &str, session: &dyn Session) -> Result<SessionContext> {
-    match session.as_any().downcast_ref::<SessionState>() {
-        Some(state) => Ok(SessionContext::new_with_state(state.clone())),
-        None => plan_err!("{func}: needs a DataFusion SessionState to run its query"),
-    }
-}
 
 impl TableFunctionImpl for CompareAttributes {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
@@ -71,11 +43,11 @@ impl TableFunctionImpl for CompareAttributes {
         let source = string_arg(NAME, exprs, 0, "table")?.unwrap_or_default();
         let dataset = string_arg(NAME, exprs, 1, "dataset_column")?.unwrap_or_default();
         let options = CompareOptions::parse(&string_arg(NAME, exprs, 2, "options")?.unwrap_or_default())?;
-        Ok(Arc::new(ComparisonTable {
+        Ok(Arc::new(Computed(ComparisonTable {
             source,
             dataset,
             options,
-        }))
+        })))
     }
 }
 
@@ -111,69 +83,24 @@ struct ComparisonTable {
 }
 
 #[async_trait]
-impl TableProvider for ComparisonTable {
-    fn schema(&self) -> SchemaRef {
+impl ComputedTable for ComparisonTable {
+    const NAME: &'static str = NAME;
+
+    fn output_schema(&self) -> SchemaRef {
         output_schema()
     }
 
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let ctx = query_context(NAME, state)?;
-        let batch = self.compare(&ctx).await?;
-        Ok(MemorySourceConfig::try_new_exec(
-            &[vec![batch]],
-            output_schema(),
-            projection.cloned(),
-        )?)
-    }
-}
-
-/// A quoted SQL identifier (`"5_o_Clock_Shadow"`, inner quotes doubled).
-pub(crate) fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// The FROM clause for the `table` argument: a query, a file path, or a (dotted) table name.
-pub(crate) fn source_sql(source: &str) -> String {
-    let lower = source.trim_start().to_ascii_lowercase();
-    if lower.starts_with("select") || lower.starts_with("with") {
-        format!("({source}) AS compare_source")
-    } else if source.contains('/') || crate::formats::has_data_extension(&lower) {
-        format!("'{}'", source.replace('\'', "''"))
-    } else {
-        source.split('.').map(ident).collect::<Vec<_>>().join(".")
+    async fn compute(&self, ctx: &SessionContext) -> Result<RecordBatch> {
+        self.compare(ctx).await
     }
 }
 
 impl ComparisonTable {
     async fn compare(&self, ctx: &SessionContext) -> Result<RecordBatch> {
         let src = source_sql(&self.source);
-        let schema = ctx
-            .sql(&format!("SELECT * FROM {src} LIMIT 0"))
-            .await?
-            .schema()
-            .as_arrow()
-            .clone();
-        let field = |name: &str, arg: &str| match schema.field_with_name(name) {
-            Ok(f) => Ok(f.clone()),
-            Err(_) => {
-                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-                plan_err!(
-                    "{NAME}: {arg} '{name}' is not a column of {}; columns: {}",
-                    self.source,
-                    names.join(", ")
-                )
-            }
-        };
+        let columns = SourceColumns::plan(ctx, NAME, &self.source).await?;
+        let schema = &columns.schema;
+        let field = |name: &str, arg: &str| columns.field(name, arg).cloned();
         field(&self.dataset, "dataset_column")?;
         if let Some(id) = &self.options.identity {
             field(id, "option `identity`")?;
@@ -296,21 +223,5 @@ impl ComparisonTable {
             }
         }
         row::to_batch(&rows)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sources_are_quoted_by_kind() {
-        assert_eq!(source_sql("annotations"), "\"annotations\"");
-        assert_eq!(source_sql("s.t"), "\"s\".\"t\"");
-        assert_eq!(source_sql("data/x.parquet"), "'data/x.parquet'");
-        assert_eq!(
-            source_sql("SELECT * FROM t WHERE Male = 1"),
-            "(SELECT * FROM t WHERE Male = 1) AS compare_source"
-        );
     }
 }

@@ -230,7 +230,8 @@ fn best_threshold(probs: &[f64], labels: &[bool]) -> f64 {
     best_t
 }
 
-/// Share correct of the rows labelled `side` (1 or -1) by `band`, and how many there are.
+/// The nested figures of `band` (one label per row) on `rows`: the share labelled 1, -1 or
+/// either, and the share of each side that `labels` confirms.
 fn nested_figures(band: &[i8], labels: &[bool], rows: impl Iterator<Item = usize> + Clone) -> Nested {
     let ratio = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
     let (mut n, mut covered, mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0, 0, 0);

@@ -17,25 +17,22 @@ pub mod row;
 pub mod sample;
 pub mod tile;
 
-use crate::functions::compare_attributes::{query_context, string_arg};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::DataType;
 use async_trait::async_trait;
-use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
-use datafusion::datasource::TableType;
-use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
 use super::embedding_stats::moments::Moments;
 use super::vectors::{Dimension, is_embedding_type, visit_rows};
-use crate::functions::compare_attributes::{ident, source_sql};
+use crate::functions::table_source::{
+    Computed, ComputedTable, SourceColumns, blocking, ident, source_sql, string_arg,
+};
 use copies::{Calibration, calibrate, copy_share, thousands};
 use knn::{Cross, Points, cross, kth_neighbour_sq};
 use options::EmbeddingOptions;
@@ -60,11 +57,11 @@ impl TableFunctionImpl for CompareEmbeddings {
         let source = string_arg(NAME, exprs, 0, "table")?.unwrap_or_default();
         let dataset = string_arg(NAME, exprs, 1, "dataset_column")?.unwrap_or_default();
         let options = EmbeddingOptions::parse(&string_arg(NAME, exprs, 2, "options")?.unwrap_or_default())?;
-        Ok(Arc::new(EmbeddingComparisonTable {
+        Ok(Arc::new(Computed(EmbeddingComparisonTable {
             source,
             dataset,
             options,
-        }))
+        })))
     }
 }
 
@@ -77,34 +74,18 @@ struct EmbeddingComparisonTable {
 }
 
 #[async_trait]
-impl TableProvider for EmbeddingComparisonTable {
-    fn schema(&self) -> arrow::datatypes::SchemaRef {
+impl ComputedTable for EmbeddingComparisonTable {
+    const NAME: &'static str = NAME;
+
+    fn output_schema(&self) -> arrow::datatypes::SchemaRef {
         output_schema()
     }
 
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let ctx = query_context(NAME, state)?;
-        let (samples, dim) = self.read(&ctx).await?;
+    async fn compute(&self, ctx: &SessionContext) -> Result<RecordBatch> {
+        let (samples, dim) = self.read(ctx).await?;
         let options = self.options.clone();
         // The nearest-neighbour passes are CPU-bound (rayon): off the async workers.
-        let batch = tokio::task::spawn_blocking(move || compare_all(samples, dim, &options))
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))??;
-        Ok(MemorySourceConfig::try_new_exec(
-            &[vec![batch]],
-            output_schema(),
-            projection.cloned(),
-        )?)
+        blocking(move || compare_all(samples, dim, &options)).await?
     }
 }
 
@@ -112,19 +93,8 @@ impl EmbeddingComparisonTable {
     /// Streams the dataset, embedding (and identity) columns into one sample per dataset.
     async fn read(&self, ctx: &SessionContext) -> Result<(BTreeMap<String, Sample>, usize)> {
         let src = source_sql(&self.source);
-        let df = ctx.sql(&format!("SELECT * FROM {src} LIMIT 0")).await?;
-        let schema = df.schema().as_arrow().clone();
-        let field = |name: &str, arg: &str| match schema.field_with_name(name) {
-            Ok(f) => Ok(f.clone()),
-            Err(_) => {
-                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-                plan_err!(
-                    "{NAME}: {arg} '{name}' is not a column of {}; columns: {}",
-                    self.source,
-                    names.join(", ")
-                )
-            }
-        };
+        let columns = SourceColumns::plan(ctx, NAME, &self.source).await?;
+        let field = |name: &str, arg: &str| columns.field(name, arg).cloned();
         field(&self.dataset, "dataset_column")?;
         let o = &self.options;
         let emb = field(&o.embedding, "option `embedding`: column")?;

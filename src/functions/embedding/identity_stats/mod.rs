@@ -13,25 +13,22 @@ pub mod options;
 pub mod pairs;
 pub mod verification;
 
-use crate::functions::compare_attributes::{query_context, string_arg};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, SchemaRef};
 use async_trait::async_trait;
-use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{DataFusionError, Result, plan_err};
-use datafusion::datasource::TableType;
-use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::{Result, plan_err};
 use datafusion::prelude::SessionContext;
 use rayon::prelude::*;
 
 use super::faces::{FaceMatrix, inverse_norm};
 use super::vectors::{Dimension, is_embedding_type, visit_rows};
-use crate::functions::compare_attributes::{ident, source_sql};
+use crate::functions::table_source::{
+    Computed, ComputedTable, SourceColumns, blocking, ident, source_sql, string_arg,
+};
 use dataset::{IdentityFaces, identity_row, to_batch};
 pub use dataset::{IdentityRow, output_schema};
 use options::IdentityOptions;
@@ -55,12 +52,12 @@ impl TableFunctionImpl for IdentityStats {
         let dataset = string_arg(NAME, exprs, 1, "dataset_column")?.unwrap_or_default();
         let identity = string_arg(NAME, exprs, 2, "identity_column")?.unwrap_or_default();
         let options = IdentityOptions::parse(&string_arg(NAME, exprs, 3, "options")?.unwrap_or_default())?;
-        Ok(Arc::new(IdentityTable {
+        Ok(Arc::new(Computed(IdentityTable {
             source,
             dataset,
             identity,
             options,
-        }))
+        })))
     }
 }
 
@@ -74,39 +71,24 @@ struct IdentityTable {
 }
 
 #[async_trait]
-impl TableProvider for IdentityTable {
-    fn schema(&self) -> SchemaRef {
+impl ComputedTable for IdentityTable {
+    const NAME: &'static str = NAME;
+
+    fn output_schema(&self) -> SchemaRef {
         output_schema()
     }
 
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let ctx = query_context(NAME, state)?;
-        let groups = self.load(&ctx).await?;
+    async fn compute(&self, ctx: &SessionContext) -> Result<RecordBatch> {
+        let groups = self.load(ctx).await?;
         let options = self.options.clone();
-        let batch = tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let rows: Vec<IdentityRow> = groups
                 .par_iter()
                 .map(|(name, faces)| identity_row(name, faces, &options))
                 .collect();
             to_batch(&rows)
         })
-        .await
-        .map_err(|e| DataFusionError::External(Box::new(e)))??;
-        Ok(MemorySourceConfig::try_new_exec(
-            &[vec![batch]],
-            output_schema(),
-            projection.cloned(),
-        )?)
+        .await?
     }
 }
 
@@ -166,30 +148,11 @@ impl IdentityTable {
     /// Reads every row's dataset, identity and embedding, grouped by dataset.
     async fn load(&self, ctx: &SessionContext) -> Result<BTreeMap<String, IdentityFaces>> {
         let src = source_sql(&self.source);
-        let schema = ctx
-            .sql(&format!("SELECT * FROM {src} LIMIT 0"))
-            .await?
-            .schema()
-            .as_arrow()
-            .clone();
-        let missing = |name: &str, arg: &str| -> DataFusionError {
-            let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            DataFusionError::Plan(format!(
-                "{NAME}: {arg} '{name}' is not a column of {}; columns: {}",
-                self.source,
-                names.join(", ")
-            ))
-        };
-        schema
-            .field_with_name(&self.dataset)
-            .map_err(|_| missing(&self.dataset, "dataset_column"))?;
-        schema
-            .field_with_name(&self.identity)
-            .map_err(|_| missing(&self.identity, "identity_column"))?;
+        let columns = SourceColumns::plan(ctx, NAME, &self.source).await?;
+        columns.field(&self.dataset, "dataset_column")?;
+        columns.field(&self.identity, "identity_column")?;
         let emb = &self.options.embedding;
-        let field = schema
-            .field_with_name(emb)
-            .map_err(|_| missing(emb, "embedding column (option `embedding`)"))?;
+        let field = columns.field(emb, "embedding column (option `embedding`)")?;
         if !is_embedding_type(field.data_type()) {
             return plan_err!(
                 "{NAME}: column '{emb}' (option `embedding`) must be an embedding (a list of \

@@ -18,18 +18,15 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
-use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
-use datafusion::datasource::TableType;
-use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use rayon::prelude::*;
 
 use super::faces::{FaceMatrix, dot, inverse_norm};
 use super::vectors::{Dimension, check_same_dimension, fixed_dimension, is_embedding_type, visit_rows};
-use crate::functions::compare_attributes::{query_context, source_sql};
+use crate::functions::table_source::{Computed, ComputedTable, blocking, source_sql};
 use args::{NearestOptions, Query, k_arg, literal_vector, plan_schema, query_column, string_arg};
 pub use topk::{Hit, TopK, unit_distance};
 
@@ -144,14 +141,14 @@ impl TableFunctionImpl for NearestFaces {
             }
             fields.push(f.as_ref().clone().with_nullable(true));
         }
-        Ok(Arc::new(NearestTable {
+        Ok(Arc::new(Computed(NearestTable {
             source,
             query,
             k,
             options,
             schema: Arc::new(Schema::new(fields)),
             query_path: has_query_path,
-        }))
+        })))
     }
 }
 
@@ -182,28 +179,19 @@ struct TableFaces {
 }
 
 #[async_trait]
-impl TableProvider for NearestTable {
-    fn schema(&self) -> SchemaRef {
+impl ComputedTable for NearestTable {
+    const NAME: &'static str = NAME;
+
+    fn output_schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let ctx = query_context(NAME, state)?;
+    async fn compute(&self, ctx: &SessionContext) -> Result<RecordBatch> {
         let sql = format!("SELECT * FROM {}", source_sql(&self.source));
         let table = self.read_table(ctx.sql(&sql).await?.collect().await?)?;
-        let queries = self.queries(&ctx, &table).await?;
+        let queries = self.queries(ctx, &table).await?;
         let (k, exclude) = (self.k, self.options.exclude_self);
-        let (table, queries, hits) = tokio::task::spawn_blocking(move || {
+        let (table, queries, hits) = blocking(move || {
             let hits: Vec<Vec<Hit>> = queries
                 .iter()
                 .map(|q| {
@@ -213,14 +201,8 @@ impl TableProvider for NearestTable {
                 .collect();
             (table, queries, hits)
         })
-        .await
-        .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let batch = self.output(&table, &queries, &hits)?;
-        Ok(MemorySourceConfig::try_new_exec(
-            &[vec![batch]],
-            self.schema.clone(),
-            projection.cloned(),
-        )?)
+        .await?;
+        self.output(&table, &queries, &hits)
     }
 }
 
