@@ -164,6 +164,12 @@ pub struct TrainArgs {
     /// Smallest share of held-out images a head's band must label 1 or -1 to go into the bundle.
     #[arg(long, default_value_t = 0.25)]
     pub min_coverage: f64,
+    /// Each band side must also reach the precision on every label source (table) where it
+    /// labels at least this many held-out images: narrowed until it does, unless that leaves
+    /// less than --min-coverage (then the pooled band stands, marked in the report). 0: the
+    /// precision is reached pooled over the sources only.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub source_side: usize,
     /// The new bundle's name [default: the output's file stem]
     #[arg(long)]
     pub name: Option<String>,
@@ -193,6 +199,7 @@ pub async fn run_train(args: TrainArgs) -> Result<()> {
         precision: args.precision,
         min_auc: args.min_auc,
         min_coverage: args.min_coverage,
+        source_side: args.source_side,
         threads: threads(args.threads),
         name: args.name,
         label_licence: args.label_licence,

@@ -47,6 +47,9 @@ pub struct TrainOptions {
     pub min_auc: f64,
     /// The smallest share of held-out images a head's band must label 1 or -1.
     pub min_coverage: f64,
+    /// A band side must also reach the precision on every label source where it labels at
+    /// least this many held-out images (0: only pooled over the sources).
+    pub source_side: usize,
     /// Threads for decoding, inference and fitting.
     pub threads: usize,
     /// The new bundle's name (default: the output's file stem).
@@ -232,6 +235,8 @@ pub async fn train(opts: &TrainOptions) -> Result<TrainSummary, MacError> {
         precision: opts.precision,
         seed: 20_240_527,
         repeats: opts.repeats,
+        source_side: opts.source_side,
+        min_coverage: opts.min_coverage,
     };
     let bar = crate::mac::run::progress::bar(
         opts.progress,
@@ -462,6 +467,7 @@ fn training_table(
     t.insert("precision".into(), opts.precision.into());
     t.insert("min_auc".into(), opts.min_auc.into());
     t.insert("min_coverage".into(), opts.min_coverage.into());
+    t.insert("source_side".into(), (opts.source_side as i64).into());
     if let Some(l) = &opts.label_licence {
         t.insert("label_licence".into(), l.clone().into());
     }

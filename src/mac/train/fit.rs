@@ -12,6 +12,10 @@
 //! measure mirrors this one level down: each outer fold's band is chosen on its inner folds'
 //! held-out predictions and applied to the mean of those inner heads.
 //!
+//! Where several label sources are pooled, the band is also narrowed until each side holds on
+//! every source where it labels enough images ([`source_band`]), unless that leaves too few
+//! images labelled; the nested measure chooses its bands by the same rule.
+//!
 //! Folds are grouped ([`metrics::grouped_folds`]): all images of one person sit in one fold, at
 //! both levels, so no figure is measured on a person the head was fitted on.
 //!
@@ -23,6 +27,7 @@
 
 use super::logistic::{self, Head};
 use super::metrics::{self, BandChoice};
+use super::source_band;
 
 /// The L2 strengths tried, strongest first (scikit-learn's C = 1 / alpha: 0.0003 to 0.003):
 /// each fit along this path starts from the one before. Centred on the strength every one of
@@ -47,6 +52,12 @@ pub struct FitOptions {
     pub seed: u64,
     /// Splits into folds the nested band figures are pooled over (at least 1).
     pub repeats: usize,
+    /// A band side must also reach the precision on every label source where it labels at
+    /// least this many images (0: pooled over the sources only).
+    pub source_side: usize,
+    /// The smallest coverage a band narrowed for the sources may keep; below it, the pooled
+    /// band stands (its `per_source` false).
+    pub min_coverage: f64,
 }
 
 /// The labelled rows of one attribute.
@@ -137,6 +148,33 @@ impl Fitted {
         let v = self.fold_auc.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / n;
         (m, v.sqrt())
     }
+}
+
+/// The band of `probs`: reaching the precision pooled ([`metrics::band`]) and, where
+/// `opts.source_side` asks and the coverage stays at least `opts.min_coverage`, on each label
+/// source ([`source_band::narrow_to_sources`]).
+fn choose_band(
+    probs: &[f64],
+    labels: &[bool],
+    sources: &[usize],
+    opts: &FitOptions,
+    min_side: usize,
+) -> BandChoice {
+    let pooled = metrics::band(probs, labels, opts.precision, min_side);
+    if opts.source_side == 0 {
+        return pooled;
+    }
+    source_band::narrow_to_sources(
+        &pooled,
+        probs,
+        labels,
+        sources,
+        opts.precision,
+        min_side,
+        opts.source_side,
+    )
+    .filter(|b| b.coverage >= opts.min_coverage)
+    .unwrap_or(pooled)
 }
 
 fn pick<T: Copy>(v: &[T], at: &[usize]) -> Vec<T> {
@@ -297,10 +335,11 @@ fn outer_cv(
         out.chosen[a] += 1;
         let inner_y = pick(s.labels, &train);
         let t = best_threshold(&inner.probs[a], &inner_y);
-        let band = metrics::band(
+        let band = choose_band(
             &inner.probs[a],
             &inner_y,
-            opts.precision,
+            &pick(s.sources, &train),
+            opts,
             MIN_SIDE.min(train.len() / 10).max(1),
         );
         let inner_head = inner.mean[a]
@@ -336,7 +375,7 @@ pub fn fit(x: &[f32], d: usize, s: &Sample, sources: usize, opts: FitOptions) ->
     let balanced_accuracy =
         metrics::balanced_accuracy_of(held.iter().zip(&first.threshold).map(|(p, t)| p >= t), s.labels);
     let balanced_accuracy_half = metrics::balanced_accuracy(held, s.labels, 0.5);
-    let band = metrics::band(held, s.labels, opts.precision, MIN_SIDE);
+    let band = choose_band(held, s.labels, s.sources, &opts, MIN_SIDE);
     // The strength reported: the one the outer folds chose most often (ties: the stronger).
     // The later splits measure the nested bands at it.
     let a = (0..ALPHAS.len())
@@ -424,6 +463,8 @@ mod tests {
             precision: 0.9,
             seed: 1,
             repeats: 2,
+            source_side: 30,
+            min_coverage: 0.25,
         };
         let f = fit(&x, d, &s, 2, opts).unwrap();
         assert!(f.auc().0 > 0.85, "{:?}", f.fold_auc);
@@ -474,6 +515,8 @@ mod tests {
                 precision: 0.9,
                 seed: 3,
                 repeats,
+                source_side: 30,
+                min_coverage: 0.25,
             };
             fit(&x, d, &s, 1, opts).unwrap()
         };

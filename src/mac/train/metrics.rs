@@ -69,6 +69,9 @@ pub struct BandChoice {
     pub precision_neg: f64,
     /// Whether both sides reached the target with at least one image.
     pub reached: bool,
+    /// Whether each side also reaches the target on every label source where it labels enough
+    /// images ([`super::source_band`]); false for a band chosen on the pooled rows only.
+    pub per_source: bool,
 }
 
 impl BandChoice {
@@ -156,6 +159,7 @@ pub fn band(probs: &[f64], labels: &[bool], target: f64, min_side: usize) -> Ban
         precision_pos: prec_pos,
         precision_neg: prec_neg,
         reached: npos > 0 && nneg > 0,
+        per_source: false,
     }
 }
 

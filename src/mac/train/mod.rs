@@ -5,6 +5,7 @@
 //! - [`fit`]: one attribute, cross-validated by person, with its reliability band;
 //! - [`logistic`]: one head: balanced L2 logistic regression (L-BFGS);
 //! - [`metrics`]: ROC AUC, balanced accuracy, reliability bands, grouped stratified folds;
+//! - [`source_band`]: a band narrowed until it holds on each label source;
 //! - [`standardise`]: per-feature means and deviations;
 //! - [`features`]: extracting (or reading back) the images' features;
 //! - [`report`]: the markdown and Parquet reports.
@@ -16,6 +17,7 @@ pub mod labels;
 pub mod logistic;
 pub mod metrics;
 pub mod report;
+pub mod source_band;
 pub mod standardise;
 
 pub use command::{AttributeOutcome, TrainOptions, TrainSummary, train};

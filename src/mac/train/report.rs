@@ -83,6 +83,12 @@ pub fn write(
         ("coverage", get(&|f| f.band.coverage)),
         ("precision_pos", get(&|f| f.band.precision_pos)),
         ("precision_neg", get(&|f| f.band.precision_neg)),
+        (
+            "band_per_source",
+            Arc::new(BooleanArray::from_iter(
+                a.iter().map(|o| o.fitted.as_ref().map(|f| f.band.per_source)),
+            )),
+        ),
         ("nested_coverage", get(&|f| f.nested_band.coverage)),
         ("nested_share_pos", get(&|f| f.nested_band.share_pos)),
         ("nested_share_neg", get(&|f| f.nested_band.share_neg)),
@@ -305,6 +311,18 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
         "- {}-fold cross-validation (L2 strength by inner 3-fold CV), bands at precision {}, heads ship at AUC >= {} with both band sides reached (Wilson lower bound at z = 1), both nested precisions >= the target (pooled over {} splits into folds) and coverage >= {}; the shipped head is the mean of the outer folds' heads, whose held-out predictions chose its band",
         opts.folds, opts.precision, opts.min_auc, opts.repeats, opts.min_coverage
     );
+    if opts.source_side > 0 {
+        let _ = writeln!(
+            m,
+            "- bands hold on each label source: each side is narrowed until it also reaches precision {} on every source where it labels at least {} held-out images; where that would leave less than {} of the images labelled, the pooled band stands (marked \"pooled\" in the band column)",
+            opts.precision, opts.source_side, opts.min_coverage
+        );
+    } else {
+        let _ = writeln!(
+            m,
+            "- bands reach the precision pooled over the label sources only (--source-side 0): a source can sit below it"
+        );
+    }
     let _ = writeln!(
         m,
         "- held-out predictions of every labelled image: `{}`",
@@ -327,7 +345,7 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
                 let (auc, sd) = f.auc();
                 let _ = writeln!(
                     m,
-                    "| {} | {} / {} | {} ± {} | {} ({}) | {} | {} / {} | {} | {} / {} | {} | {} | {} |",
+                    "| {} | {} / {} | {} ± {} | {} ({}) | {} | {} / {}{} | {} | {} / {} | {} | {} | {} |",
                     o.name,
                     f.counts.0,
                     f.counts.1,
@@ -338,6 +356,11 @@ fn markdown(s: &TrainSummary, opts: &TrainOptions, input: &Bundle, created: &str
                     f3(f.baseline),
                     f3(f.band.lo),
                     f3(f.band.hi),
+                    if opts.source_side > 0 && f.band.reached && !f.band.per_source {
+                        " pooled"
+                    } else {
+                        ""
+                    },
                     f3(f.band.coverage),
                     f3(f.band.precision_pos),
                     f3(f.band.precision_neg),
