@@ -16,6 +16,9 @@
 --   race       the largest of p(Asian), p(White), p(Black) when it is above 0.5, else "other",
 --              against FairFace's race: East / Southeast Asian -> Asian, White, Black, and Indian,
 --              Latino_Hispanic, Middle Eastern -> other (MAAD-Face has no attribute for them).
+--   labels     the last query: the MAAD labels themselves (1 / -1, 0 where the head is not
+--              sure), each image's from its fold's band (chosen without the image's person,
+--              the file's `band` column), against FairFace's label of the same attribute.
 
 -- Each FairFace image's held-out probabilities, one row per image.
 CREATE OR REPLACE VIEW fairface_heldout AS
@@ -79,3 +82,21 @@ SELECT age_group_ref,
 FROM fairface_classes
 GROUP BY age_group_ref
 ORDER BY age_group_ref;
+
+-- The MAAD labels, held out: per attribute, the share of FairFace's images labelled 1 or -1,
+-- and of those the share that agree with FairFace; then each side's precision.
+SELECT attribute,
+       count(*) AS images,
+       round(avg(CASE WHEN band <> 0 THEN 1.0 ELSE 0.0 END), 3) AS labelled,
+       round(sum(CASE WHEN band = label THEN 1.0 ELSE 0.0 END)
+             / nullif(sum(CASE WHEN band <> 0 THEN 1.0 ELSE 0.0 END), 0), 3) AS agreement_of_labelled,
+       round(sum(CASE WHEN band = 1 AND label = 1 THEN 1.0 ELSE 0.0 END)
+             / nullif(sum(CASE WHEN band = 1 THEN 1.0 ELSE 0.0 END), 0), 3) AS precision_1,
+       round(sum(CASE WHEN band = -1 AND label = -1 THEN 1.0 ELSE 0.0 END)
+             / nullif(sum(CASE WHEN band = -1 THEN 1.0 ELSE 0.0 END), 0), 3) AS precision_minus_1
+FROM heldout
+WHERE source = 'fairface'
+GROUP BY attribute
+ORDER BY CASE attribute WHEN 'Male' THEN 1 WHEN 'Young' THEN 2 WHEN 'Middle_Aged' THEN 3
+         WHEN 'Senior' THEN 4 WHEN 'Asian' THEN 5 WHEN 'White' THEN 6 WHEN 'Black' THEN 7 ELSE 8 END,
+         attribute;

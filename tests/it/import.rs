@@ -602,31 +602,64 @@ fn heldout_agreement_query_reads_the_held_out_predictions() {
         Some("fairface_val_1000"),
     ))
     .unwrap();
-    let p = |attribute: &str, positive: &str| {
+    // Each attribute's p from a condition; its label from the truth, its band the sign of p
+    // except where `unsure`.
+    let p = |attribute: &str, positive: &str, truth: &str, unsure: &str| {
         format!(
             "SELECT '../shared/data/images/real/fairface/' || file AS path, 'fairface' AS source, \
-             '{attribute}' AS attribute, CASE WHEN {positive} THEN 0.9 ELSE 0.1 END AS p FROM fairface_val_1000"
+             '{attribute}' AS attribute, CASE WHEN {positive} THEN 0.9 ELSE 0.1 END AS p, \
+             CAST(CASE WHEN {truth} THEN 1 ELSE -1 END AS TINYINT) AS label, \
+             CAST(CASE WHEN {unsure} THEN 0 WHEN {positive} THEN 1 ELSE -1 END AS TINYINT) AS band \
+             FROM fairface_val_1000"
         )
     };
-    let flipped = "(gender = 'Male') <> (CAST(regexp_replace(file, '[.]jpg$', '') AS INT) <= 100)";
+    // Male is wrong on images 1-100, and its band leaves exactly those unlabelled.
+    let first_100 = "CAST(regexp_replace(file, '[.]jpg$', '') AS INT) <= 100";
+    let flipped = format!("(gender = 'Male') <> ({first_100})");
     let parts = [
-        p("Male", flipped),
-        p("Young", "age IN ('0-2', '3-9', '10-19', '20-29')"),
-        p("Middle_Aged", "age IN ('30-39', '40-49', '50-59')"),
-        p("Senior", "age IN ('60-69', 'more than 70')"),
-        p("Asian", "race IN ('East Asian', 'Southeast Asian')"),
-        p("White", "race = 'White'"),
-        p("Black", "race = 'Black'"),
-        "SELECT 'lfw/A/A_0001.jpg', 'lfw', 'Male', 0.9".into(),
+        p("Male", &flipped, "gender = 'Male'", first_100),
+        p(
+            "Young",
+            "age IN ('0-2', '3-9', '10-19', '20-29')",
+            "age IN ('0-2', '3-9', '10-19', '20-29')",
+            "false",
+        ),
+        p(
+            "Middle_Aged",
+            "age IN ('30-39', '40-49', '50-59')",
+            "age IN ('30-39', '40-49', '50-59')",
+            "false",
+        ),
+        p(
+            "Senior",
+            "age IN ('60-69', 'more than 70')",
+            "age IN ('60-69', 'more than 70')",
+            "false",
+        ),
+        p(
+            "Asian",
+            "race IN ('East Asian', 'Southeast Asian')",
+            "race IN ('East Asian', 'Southeast Asian')",
+            "false",
+        ),
+        p("White", "race = 'White'", "race = 'White'", "false"),
+        p("Black", "race = 'Black'", "race = 'Black'", "false"),
+        "SELECT 'lfw/A/A_0001.jpg', 'lfw', 'Male', 0.9, CAST(1 AS TINYINT), CAST(1 AS TINYINT)".into(),
     ];
     let setup = format!("CREATE TABLE heldout AS {}", parts.join(" UNION ALL "));
     rt().block_on(e.run_script(&setup)).unwrap();
     let query = std::fs::read_to_string(query_file("heldout_agreement.sql")).unwrap();
     let results = rt().block_on(e.run_script(&query)).unwrap();
     let n = results.len();
-    let summary = csv_of(&results[n - 3]);
+    let summary = csv_of(&results[n - 4]);
     assert_eq!(summary.lines().nth(1), Some("1000,0.9,1.0,1.0"), "{summary}");
-    let races = csv_of(&results[n - 2]);
+    // The labels: Male leaves the 100 wrong images at 0 and is right on the 900 it labels.
+    let labels = csv_of(&results[n - 1]);
+    let lines: Vec<&str> = labels.lines().collect();
+    assert_eq!(lines.len(), 8, "{labels}");
+    assert_eq!(lines[1], "Male,1000,0.9,1.0,1.0,1.0", "{labels}");
+    assert_eq!(lines[7], "Black,1000,1.0,1.0,1.0,1.0", "{labels}");
+    let races = csv_of(&results[n - 3]);
     for row in [
         "Asian,260,260,0,0,0",
         "Black,173,0,0,173,0",
