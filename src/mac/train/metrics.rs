@@ -70,7 +70,7 @@ pub struct BandChoice {
     /// Whether both sides reached the target with at least one image.
     pub reached: bool,
     /// Whether each side also reaches the target on every label source where it labels enough
-    /// images ([`super::source_band`]); false for a band chosen on the pooled rows only.
+    /// images (the `source_band` module); false for a band chosen on the pooled rows only.
     pub per_source: bool,
 }
 
