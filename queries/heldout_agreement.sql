@@ -5,7 +5,7 @@
 -- images it was trained on), these figures are not in-sample.
 --
 -- Run from the project root:
---   scripts/train_default.sh     # writes models/mac-heldout.parquet (about 30 min with the features cache)
+--   scripts/train_default.sh     # writes models/mac-heldout.parquet (about 85 min with the features cache)
 --   macsql --data heldout=models/mac-heldout.parquet \
 --     --data ../shared/data/annotations/fairface_val_1000.csv -f queries/heldout_agreement.sql
 --
