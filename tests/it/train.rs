@@ -490,15 +490,18 @@ fn the_default_bands_hold_on_each_label_source() {
     let p = p.as_any().downcast_ref::<Float32Array>().unwrap();
     // (attribute, source) -> (on the 1 side, right there, on the -1 side, right there)
     let mut sides: HashMap<(String, String), [usize; 4]> = HashMap::new();
+    let row_of: HashMap<&str, usize> = checked
+        .iter()
+        .filter_map(|&k| Some((names[k].as_deref()?, k)))
+        .collect();
     for i in 0..held.num_rows() {
-        let a = attr[i].clone().unwrap();
-        let Some(k) = names.iter().position(|n| n.as_deref() == Some(a.as_str())) else {
+        let a = attr[i].as_deref().unwrap();
+        let Some(&k) = row_of.get(a) else {
             continue;
         };
-        if !checked.contains(&k) {
-            continue;
-        }
-        let e = sides.entry((a, source[i].clone().unwrap())).or_default();
+        let e = sides
+            .entry((a.to_string(), source[i].clone().unwrap()))
+            .or_default();
         // The file keeps p as f32: compare in f32, where rounding keeps the order.
         if p.value(i) >= hi[k] as f32 {
             e[0] += 1;

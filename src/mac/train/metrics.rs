@@ -107,6 +107,74 @@ pub fn wilson_lower(correct: usize, n: usize, z: f64) -> f64 {
     (p + z2 / (2.0 * n) - z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt()) / (1.0 + z2 / n)
 }
 
+/// Where one side of a band starts: its threshold, the rows it labels and their precision.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SideStart {
+    pub threshold: f64,
+    pub n: usize,
+    pub precision: f64,
+}
+
+/// The bar one side of a band must reach: [`BAND_Z`]'s Wilson bound of its precision at least
+/// `target` on at least `min_side` rows, and, with `sources` (each row's label source and a
+/// size), also on every source where the side labels at least that many rows.
+pub(super) struct SideBar<'a> {
+    pub probs: &'a [f64],
+    pub sources: Option<(&'a [usize], usize)>,
+    pub target: f64,
+    pub min_side: usize,
+}
+
+impl SideBar<'_> {
+    /// Walks `order` (the rows sorted from the side's extreme inwards) while `inside(p)`, and
+    /// returns the start nearest the end of the walk (always after the last row of a tie) that
+    /// reaches the bar, if any, with the number of rows walked. `correct(i)` says whether row i
+    /// is right on this side.
+    pub(super) fn walk(
+        &self,
+        order: &[usize],
+        correct: impl Fn(usize) -> bool,
+        inside: impl Fn(f64) -> bool,
+    ) -> (Option<SideStart>, usize) {
+        let n_sources = self
+            .sources
+            .map_or(0, |(s, _)| s.iter().max().map_or(0, |m| m + 1));
+        let mut per = vec![(0usize, 0usize); n_sources];
+        let (mut n, mut ok) = (0usize, 0usize);
+        let mut best = None;
+        for (k, &i) in order.iter().enumerate() {
+            let p = self.probs[i];
+            if !inside(p) {
+                break;
+            }
+            let right = correct(i);
+            n += 1;
+            ok += usize::from(right);
+            if let Some((sources, _)) = self.sources {
+                let s = &mut per[sources[i]];
+                s.0 += 1;
+                s.1 += usize::from(right);
+            }
+            let last_of_tie = order.get(k + 1).is_none_or(|&j| self.probs[j] != p);
+            let holds = |&(m, c): &(usize, usize)| {
+                self.sources.is_none_or(|(_, min)| m < min) || wilson_lower(c, m, BAND_Z) >= self.target
+            };
+            if last_of_tie
+                && n >= self.min_side
+                && wilson_lower(ok, n, BAND_Z) >= self.target
+                && per.iter().all(holds)
+            {
+                best = Some(SideStart {
+                    threshold: p,
+                    n,
+                    precision: ok as f64 / n as f64,
+                });
+            }
+        }
+        (best, n)
+    }
+}
+
 /// The band reaching `target` precision on both sides: `hi` is the lowest threshold whose
 /// predicted positives (p >= hi) are `target` correct with confidence ([`BAND_Z`]: the Wilson
 /// lower bound of their precision reaches `target`), `lo` the highest whose predicted negatives
@@ -115,33 +183,20 @@ pub fn wilson_lower(correct: usize, n: usize, z: f64) -> f64 {
 pub fn band(probs: &[f64], labels: &[bool], target: f64, min_side: usize) -> BandChoice {
     let mut order: Vec<usize> = (0..probs.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    let bar = SideBar {
+        probs,
+        sources: None,
+        target,
+        min_side,
+    };
     // Positives side: walk down from the highest probability; the band may start at any point
     // where the precision of everything above holds (the lowest such threshold wins).
-    let (mut hi, mut npos, mut prec_pos) = (1.0f64, 0usize, f64::NAN);
-    let mut correct = 0usize;
-    for (k, &i) in order.iter().enumerate() {
-        correct += usize::from(labels[i]);
-        let n = k + 1;
-        let last_of_tie = k + 1 == order.len() || probs[order[k + 1]] != probs[i];
-        if last_of_tie && n >= min_side && wilson_lower(correct, n, BAND_Z) >= target {
-            hi = probs[i];
-            npos = n;
-            prec_pos = correct as f64 / n as f64;
-        }
-    }
-    let (mut lo, mut nneg, mut prec_neg) = (0.0f64, 0usize, f64::NAN);
-    let mut correct = 0usize;
-    for (k, &i) in order.iter().rev().enumerate() {
-        correct += usize::from(!labels[i]);
-        let n = k + 1;
-        let next = order.len().checked_sub(k + 2).map(|j| probs[order[j]]);
-        let last_of_tie = next.is_none_or(|p| p != probs[i]);
-        if last_of_tie && n >= min_side && wilson_lower(correct, n, BAND_Z) >= target {
-            lo = probs[i];
-            nneg = n;
-            prec_neg = correct as f64 / n as f64;
-        }
-    }
+    let side = |s: Option<SideStart>, extreme: f64| {
+        s.map_or((extreme, 0, f64::NAN), |s| (s.threshold, s.n, s.precision))
+    };
+    let (mut hi, npos, prec_pos) = side(bar.walk(&order, |i| labels[i], |_| true).0, 1.0);
+    order.reverse();
+    let (mut lo, nneg, prec_neg) = side(bar.walk(&order, |i| !labels[i], |_| true).0, 0.0);
     // Overlapping sides (a very separable attribute): split at the middle of the overlap.
     if npos > 0 && nneg > 0 && lo >= hi {
         let mid = (lo + hi) / 2.0;

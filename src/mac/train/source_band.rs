@@ -7,59 +7,7 @@
 //! source where it labels enough images makes a 1 or -1 mean the same on photos like each
 //! source's; the images it gives up are labelled 0, MAAD-Face's "not reliable".
 
-use super::metrics::{BAND_Z, BandChoice, wilson_lower};
-
-/// The rows one side of a band is narrowed on, and the bar it must reach.
-struct Side<'a> {
-    probs: &'a [f64],
-    sources: &'a [usize],
-    target: f64,
-    min_side: usize,
-    min_source: usize,
-}
-
-impl Side<'_> {
-    /// The threshold nearest the pooled one (walking outwards from it over `order`, the rows
-    /// sorted from the side's extreme inwards) where the side's precision holds pooled (on at
-    /// least `min_side` rows) and on every source where it labels at least `min_source` rows,
-    /// each by the Wilson bound at [`BAND_Z`]. `correct(i)` says whether row i is right on this
-    /// side, `inside(p)` whether probability p lies within the pooled side. Returns the
-    /// threshold, the side's size and its pooled precision, or `None` where no threshold holds.
-    fn narrow(
-        &self,
-        order: &[usize],
-        correct: impl Fn(usize) -> bool,
-        inside: impl Fn(f64) -> bool,
-    ) -> Option<(f64, usize, f64)> {
-        let n_sources = self.sources.iter().max().map_or(0, |m| m + 1);
-        let mut per = vec![(0usize, 0usize); n_sources];
-        let (mut n, mut ok) = (0usize, 0usize);
-        let mut best = None;
-        for (k, &i) in order.iter().enumerate() {
-            let p = self.probs[i];
-            if !inside(p) {
-                break;
-            }
-            let right = correct(i);
-            n += 1;
-            ok += usize::from(right);
-            let s = &mut per[self.sources[i]];
-            s.0 += 1;
-            s.1 += usize::from(right);
-            let last_of_tie = order.get(k + 1).is_none_or(|&j| self.probs[j] != p);
-            let holds =
-                |(m, c): (usize, usize)| m < self.min_source || wilson_lower(c, m, BAND_Z) >= self.target;
-            if last_of_tie
-                && n >= self.min_side
-                && wilson_lower(ok, n, BAND_Z) >= self.target
-                && per.iter().all(|s| holds(*s))
-            {
-                best = Some((p, n, ok as f64 / n as f64));
-            }
-        }
-        best
-    }
-}
+use super::metrics::{BandChoice, SideBar};
 
 /// `pooled` (chosen by [`super::metrics::band`] on the same rows) with each side narrowed until
 /// it reaches `target` on every source (`sources[i]` is row i's) where it labels at least
@@ -79,36 +27,34 @@ pub fn narrow_to_sources(
     }
     let mut order: Vec<usize> = (0..probs.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
-    let side = Side {
+    let bar = SideBar {
         probs,
-        sources,
+        sources: Some((sources, min_source)),
         target,
         min_side,
-        min_source,
     };
-    let (mut hi, npos, prec_pos) = side.narrow(&order, |i| labels[i], |p| p >= pooled.hi)?;
+    // Each side walks from its extreme to the pooled threshold; a side that keeps every row of
+    // the pooled one keeps its threshold too.
+    let (pos, walked) = bar.walk(&order, |i| labels[i], |p| p >= pooled.hi);
+    let pos = pos?;
+    let hi = if pos.n == walked { pooled.hi } else { pos.threshold };
     order.reverse();
-    let (mut lo, nneg, prec_neg) = side.narrow(&order, |i| !labels[i], |p| p <= pooled.lo)?;
-    // A side that keeps every row of the pooled one keeps its threshold too.
-    if npos == probs.iter().filter(|p| **p >= pooled.hi).count() {
-        hi = pooled.hi;
-    }
-    if nneg == probs.iter().filter(|p| **p <= pooled.lo).count() {
-        lo = pooled.lo;
-    }
+    let (neg, walked) = bar.walk(&order, |i| !labels[i], |p| p <= pooled.lo);
+    let neg = neg?;
+    let lo = if neg.n == walked { pooled.lo } else { neg.threshold };
     // Sides narrowed from an overlap may still meet: then one threshold splits them.
     let (lo, hi) = if lo >= hi {
         (pooled.lo, pooled.hi)
     } else {
         (lo, hi)
     };
-    let covered = if lo >= hi { probs.len() } else { npos + nneg };
+    let covered = if lo >= hi { probs.len() } else { pos.n + neg.n };
     Some(BandChoice {
         lo,
         hi,
         coverage: covered as f64 / probs.len().max(1) as f64,
-        precision_pos: prec_pos,
-        precision_neg: prec_neg,
+        precision_pos: pos.precision,
+        precision_neg: neg.precision,
         reached: true,
         per_source: true,
     })
